@@ -1,0 +1,62 @@
+"""Shared vocabulary of the transforms: the call being rewritten and the way to give up on it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+if TYPE_CHECKING:
+    from porter.convert.engine import Context
+    from porter.convert.table import ApiMapping
+
+
+class NotConverted(Exception):  # noqa: N818 - a control-flow signal, not an error
+    """Raised by a transform that has no sound translation; the engine leaves the code and adds a TODO."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class CallSite:
+    """One Paddle call: decisions read ``original``; the rewrite starts from ``updated`` (children converted)."""
+
+    ctx: Context
+    entry: ApiMapping
+    original: cst.Call
+    updated: cst.Call
+
+    @property
+    def receiver(self) -> cst.BaseExpression:
+        """``obj`` in ``obj.method(...)`` (already converted)."""
+        func = self.updated.func
+        assert isinstance(func, cst.Attribute)
+        return func.value
+
+    def torch_name(self, target: str | None = None) -> cst.BaseExpression:
+        """Expression naming a torch object, spelled through the file's own aliases where possible."""
+        return self.ctx.torch_name(self.original.func, target or self.entry.torch)
+
+
+def dotted(path: str) -> cst.BaseExpression:
+    """``a.b.c`` as an expression."""
+    return cst.parse_expression(path)
+
+
+def literal(node: cst.BaseExpression) -> object:
+    """The Python value of a literal expression (numbers, strings, bools, None, tuples/lists of them).
+
+    Raises ValueError for anything that is not a plain literal.
+    """
+    import ast
+
+    code = cst.Module([]).code_for_node(node)
+    return ast.literal_eval(code.strip())
+
+
+def code(node: cst.CSTNode) -> str:
+    return cst.Module([]).code_for_node(node)

@@ -1,0 +1,38 @@
+"""The named transforms the mapping table may reference (``values = {...}`` and ``transform = "..."``).
+
+The table loader validates its names against the keys of these two dicts.
+Value transforms: ``fn(value_expression, ctx) -> expression``.
+Call transforms: ``fn(site: CallSite) -> expression`` (raise NotConverted when there is no sound translation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from porter.convert.transforms import devices, layers, misc, optim, param_attr, sublayers, tensor_ops, values
+
+VALUE_TRANSFORMS: dict[str, Callable] = {
+    "one_minus": values.one_minus,
+    "negate": values.negate,
+    "dtype": values.dtype,
+}
+
+CALL_TRANSFORMS: dict[str, Callable] = {
+    "add_sublayer": sublayers.add_sublayer,
+    "create_parameter": sublayers.create_parameter,
+    "param_attr": param_attr.standalone_param_attr,
+    "initializer": param_attr.standalone_initializer,
+    "dropout": layers.dropout,
+    "optimizer": optim.optimizer,
+    "lr_scheduler": optim.lr_scheduler,
+    "matmul": tensor_ops.matmul,
+    "split": tensor_ops.split,
+    "to_tensor": tensor_ops.to_tensor,
+    "astype": tensor_ops.astype,
+    "tensor_transpose": tensor_ops.tensor_transpose,
+    "flatten_method": tensor_ops.flatten_method,
+    "set_device": devices.set_device,
+    "cuda": devices.cuda,
+    "save_load": misc.save_load,
+    "no_grad": misc.no_grad,
+}
