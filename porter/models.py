@@ -82,6 +82,7 @@ def parameter_counts(pair: ModelPair) -> tuple[int, int]:
     """Trainable parameter counts (BatchNorm running statistics excluded) for both sides."""
     paddle_model = pair.build_paddle()
     torch_model = pair.build_torch()
-    paddle_count = sum(int(p.size) for p in paddle_model.parameters())
+    # Paddle lists BatchNorm _mean/_variance among parameters (trainable=False); torch keeps them as buffers.
+    paddle_count = sum(int(p.size) for p in paddle_model.parameters() if p.trainable)
     torch_count = sum(p.numel() for p in torch_model.parameters())
     return paddle_count, torch_count
