@@ -69,6 +69,13 @@ def test_trainable_parameter_counts_are_equal(pair_models):
     assert len(paddle_params) == len(torch_params)
 
 
+def test_registry_counts_exclude_paddle_batchnorm_statistics():
+    # ResNet is the pair with BatchNorm, whose Paddle statistics show up in parameters().
+    # torchvision's ResNet-50 has 25,557,032 with a 1000-way fc; with one class: minus 2048*999 + 999.
+    paddle_count, torch_count = models.parameter_counts(models.get("resnet50"))
+    assert paddle_count == torch_count == 23_510_081
+
+
 def test_state_dicts_line_up_by_name_and_shape(pair_models):
     _, paddle_model, torch_model = pair_models
     linear_weights = _linear_weight_keys(paddle_model)
