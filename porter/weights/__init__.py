@@ -1,0 +1,21 @@
+"""Exact, safe Paddle -> torch weight transfer (see docs/weights.md)."""
+
+from porter.weights.transfer import (
+    TensorLink,
+    TransferError,
+    TransferPlan,
+    copy_paddle_to_torch,
+    paddle_state_to_numpy,
+    plan_transfer,
+    transfer_state_dict,
+)
+
+__all__ = [
+    "TensorLink",
+    "TransferError",
+    "TransferPlan",
+    "copy_paddle_to_torch",
+    "paddle_state_to_numpy",
+    "plan_transfer",
+    "transfer_state_dict",
+]

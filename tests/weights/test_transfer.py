@@ -1,0 +1,345 @@
+"""Weight transfer with real Paddle/torch layer pairs: copy, then compare forwards elementwise in float64."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import paddle
+import pytest
+import torch
+from paddle import nn as pn
+from torch import nn as tn
+
+from porter.weights.transfer import (
+    TransferError,
+    copy_paddle_to_torch,
+    paddle_state_to_numpy,
+    plan_transfer,
+    transfer_state_dict,
+)
+from tests.weights.helpers import build_paddle_float64, paddle_forward, randomize_paddle, torch_forward
+
+
+class PaddleCustom(pn.Layer):
+    """Parameters and a buffer registered directly on the layer, around a Linear."""
+
+    def __init__(self):
+        super().__init__()
+        self.lin = pn.Linear(3, 3)
+        self.scale = self.create_parameter([3])
+        self.add_parameter("shift", self.create_parameter([3], is_bias=True))
+        self.register_buffer("offset", paddle.zeros([3]))
+
+    def forward(self, x):
+        return self.lin(x) * self.scale + self.shift - self.offset
+
+
+class TorchCustom(tn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = tn.Linear(3, 3)
+        self.scale = tn.Parameter(torch.empty(3))
+        self.register_parameter("shift", tn.Parameter(torch.empty(3)))
+        self.register_buffer("offset", torch.zeros(3))
+
+    def forward(self, x):
+        return self.lin(x) * self.scale + self.shift - self.offset
+
+
+class PaddleStack(pn.Layer):
+    def __init__(self):
+        super().__init__()
+        self.blocks = pn.LayerList(
+            [pn.Sequential(pn.Linear(4, 4), pn.BatchNorm1D(4), pn.ReLU()) for _ in range(2)]
+        )
+        self.head = pn.Sequential(pn.Linear(4, 2))
+
+    def forward(self, x):
+        for block in self.blocks:
+            x = block(x)
+        return self.head(x)
+
+
+class TorchStack(tn.Module):
+    def __init__(self):
+        super().__init__()
+        self.blocks = tn.ModuleList(
+            [tn.Sequential(tn.Linear(4, 4), tn.BatchNorm1d(4), tn.ReLU()) for _ in range(2)]
+        )
+        self.head = tn.Sequential(tn.Linear(4, 2))
+
+    def forward(self, x):
+        for block in self.blocks:
+            x = block(x)
+        return self.head(x)
+
+
+def _floats(*shape):
+    return np.random.default_rng(1).standard_normal(shape)
+
+
+# id -> (paddle factory, torch factory, inputs)
+PAIRS = {
+    "linear": (lambda: pn.Linear(5, 3), lambda: tn.Linear(5, 3), [_floats(2, 5)]),
+    "linear_square": (lambda: pn.Linear(4, 4), lambda: tn.Linear(4, 4), [_floats(2, 4)]),
+    "linear_no_bias": (
+        lambda: pn.Linear(5, 3, bias_attr=False),
+        lambda: tn.Linear(5, 3, bias=False),
+        [_floats(2, 5)],
+    ),
+    "conv1d": (lambda: pn.Conv1D(3, 4, 3), lambda: tn.Conv1d(3, 4, 3), [_floats(2, 3, 7)]),
+    "conv2d": (
+        lambda: pn.Conv2D(3, 4, 3, padding=1),
+        lambda: tn.Conv2d(3, 4, 3, padding=1),
+        [_floats(2, 3, 6, 6)],
+    ),
+    "conv2d_groups": (
+        lambda: pn.Conv2D(4, 6, 3, groups=2),
+        lambda: tn.Conv2d(4, 6, 3, groups=2),
+        [_floats(2, 4, 6, 6)],
+    ),
+    "conv3d": (lambda: pn.Conv3D(2, 3, 2), lambda: tn.Conv3d(2, 3, 2), [_floats(1, 2, 4, 4, 4)]),
+    "conv_transpose1d": (
+        lambda: pn.Conv1DTranspose(3, 4, 3, stride=2),
+        lambda: tn.ConvTranspose1d(3, 4, 3, stride=2),
+        [_floats(2, 3, 5)],
+    ),
+    "conv_transpose2d": (
+        lambda: pn.Conv2DTranspose(3, 5, 3, stride=2),
+        lambda: tn.ConvTranspose2d(3, 5, 3, stride=2),
+        [_floats(2, 3, 4, 4)],
+    ),
+    "conv_transpose2d_groups": (
+        lambda: pn.Conv2DTranspose(4, 6, 3, stride=2, groups=2),
+        lambda: tn.ConvTranspose2d(4, 6, 3, stride=2, groups=2),
+        [_floats(2, 4, 4, 4)],
+    ),
+    "batchnorm1d": (lambda: pn.BatchNorm1D(4), lambda: tn.BatchNorm1d(4), [_floats(3, 4)]),
+    "batchnorm1d_3d_input": (lambda: pn.BatchNorm1D(4), lambda: tn.BatchNorm1d(4), [_floats(3, 4, 5)]),
+    "batchnorm2d": (lambda: pn.BatchNorm2D(4), lambda: tn.BatchNorm2d(4), [_floats(2, 4, 3, 3)]),
+    "batchnorm_legacy": (
+        lambda: pn.BatchNorm(4, dtype="float64"),
+        lambda: tn.BatchNorm2d(4),
+        [_floats(2, 4, 3, 3)],
+    ),
+    "batchnorm3d": (lambda: pn.BatchNorm3D(2), lambda: tn.BatchNorm3d(2), [_floats(1, 2, 2, 3, 3)]),
+    "instancenorm2d": (
+        lambda: pn.InstanceNorm2D(4),
+        lambda: tn.InstanceNorm2d(4, affine=True),
+        [_floats(2, 4, 3, 3)],
+    ),
+    "layernorm": (lambda: pn.LayerNorm(4), lambda: tn.LayerNorm(4), [_floats(2, 3, 4)]),
+    "layernorm_2d_shape": (lambda: pn.LayerNorm([3, 4]), lambda: tn.LayerNorm([3, 4]), [_floats(2, 3, 4)]),
+    "groupnorm": (lambda: pn.GroupNorm(2, 4), lambda: tn.GroupNorm(2, 4), [_floats(2, 4, 3, 3)]),
+    "embedding": (lambda: pn.Embedding(6, 3), lambda: tn.Embedding(6, 3), [np.array([[0, 5, 2], [3, 3, 1]])]),
+    "prelu": (lambda: pn.PReLU(4), lambda: tn.PReLU(4), [_floats(2, 4, 3, 3)]),
+    "bilinear": (lambda: pn.Bilinear(3, 4, 5), lambda: tn.Bilinear(3, 4, 5), [_floats(2, 3), _floats(2, 4)]),
+    "lstm_bidirect_2_layers": (
+        lambda: pn.LSTM(3, 4, num_layers=2, direction="bidirect"),
+        lambda: tn.LSTM(3, 4, num_layers=2, bidirectional=True, batch_first=True),
+        [_floats(2, 5, 3)],
+    ),
+    "gru": (lambda: pn.GRU(3, 4), lambda: tn.GRU(3, 4, batch_first=True), [_floats(2, 5, 3)]),
+    "simple_rnn": (lambda: pn.SimpleRNN(3, 4), lambda: tn.RNN(3, 4, batch_first=True), [_floats(2, 5, 3)]),
+    "sequential_nesting": (
+        lambda: pn.Sequential(pn.Linear(3, 4), pn.ReLU(), pn.Sequential(pn.Linear(4, 4), pn.BatchNorm1D(4))),
+        lambda: tn.Sequential(tn.Linear(3, 4), tn.ReLU(), tn.Sequential(tn.Linear(4, 4), tn.BatchNorm1d(4))),
+        [_floats(3, 3)],
+    ),
+    "layerlist_nesting": (PaddleStack, TorchStack, [_floats(3, 4)]),
+    "custom_parameters": (PaddleCustom, TorchCustom, [_floats(2, 3)]),
+}
+
+
+def _copied_pair(name):
+    make_paddle, make_torch, inputs = PAIRS[name]
+    paddle_layer = randomize_paddle(build_paddle_float64(make_paddle))
+    torch_module = make_torch().double()
+    plan = copy_paddle_to_torch(paddle_layer, torch_module)
+    return paddle_layer, torch_module, plan, inputs
+
+
+@pytest.mark.parametrize("name", PAIRS)
+def test_copied_pair_forwards_agree(name):
+    paddle_layer, torch_module, _, inputs = _copied_pair(name)
+    expected = paddle_forward(paddle_layer, *inputs)
+    actual = torch_forward(torch_module, *inputs)
+    assert actual.shape == expected.shape
+    np.testing.assert_allclose(actual, expected, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", PAIRS)
+def test_every_tensor_is_used_exactly_once(name):
+    paddle_layer, torch_module, plan, _ = _copied_pair(name)
+    paddle_uses = Counter(link.paddle_key for link in plan.links)
+    paddle_uses.update(alias for alias, _ in plan.aliases)
+    assert paddle_uses == Counter(paddle_layer.state_dict().keys())
+    torch_fills = Counter(link.torch_key for link in plan.links)
+    torch_fills.update(plan.torch_only)
+    assert torch_fills == Counter(torch_module.state_dict().keys())
+
+
+def test_linear_is_transposed_and_batchnorm_statistics_renamed():
+    paddle_layer = randomize_paddle(pn.Sequential(pn.Linear(4, 4), pn.BatchNorm1D(4)))
+    torch_module = tn.Sequential(tn.Linear(4, 4), tn.BatchNorm1d(4))
+    plan = copy_paddle_to_torch(paddle_layer, torch_module)
+    links = {link.torch_key: link for link in plan.links}
+    assert links["0.weight"].transpose and links["0.weight"].kind == "linear.weight"
+    assert not links["0.bias"].transpose
+    assert links["1.running_mean"].paddle_key == "1._mean"
+    assert links["1.running_var"].paddle_key == "1._variance"
+    assert plan.torch_only == ("1.num_batches_tracked",)
+    assert torch_module[1].num_batches_tracked.item() == 0
+    source = paddle_layer.state_dict()
+    np.testing.assert_array_equal(torch_module[0].weight.detach().numpy(), source["0.weight"].numpy().T)
+    np.testing.assert_array_equal(torch_module[1].running_var.numpy(), source["1._variance"].numpy())
+
+
+@pytest.mark.parametrize("torch_dtype", [torch.float32, torch.float64])
+def test_target_takes_the_torch_module_dtype(torch_dtype):
+    paddle_layer = randomize_paddle(pn.Linear(3, 2))
+    state = transfer_state_dict(paddle_layer.state_dict(), tn.Linear(3, 2).to(torch_dtype))
+    assert {tensor.dtype for tensor in state.values()} == {torch_dtype}
+
+
+# -- errors -----------------------------------------------------------------------------------------
+
+
+def _linear_stack_state():
+    return paddle_state_to_numpy(randomize_paddle(pn.Sequential(pn.Linear(3, 4), pn.Linear(4, 2))))
+
+
+def _torch_linear_stack():
+    return tn.Sequential(tn.Linear(3, 4), tn.Linear(4, 2))
+
+
+def test_missing_paddle_key_is_listed_with_its_torch_shape():
+    state = _linear_stack_state()
+    del state["1.bias"]
+    with pytest.raises(TransferError) as error:
+        transfer_state_dict(state, _torch_linear_stack())
+    message = str(error.value)
+    assert "torch tensors with no Paddle source:\n  1.bias [2] (expected Paddle key '1.bias')" in message
+    assert "not used" not in message
+
+
+def test_extra_paddle_key_is_listed_with_its_shape():
+    state = _linear_stack_state()
+    state["2.weight"] = np.zeros((2, 7), dtype="float32")
+    with pytest.raises(TransferError, match=r"Paddle tensors not used:\n  2\.weight \[2, 7\]"):
+        transfer_state_dict(state, _torch_linear_stack())
+
+
+def test_shape_mismatch_names_both_keys_and_shapes():
+    state = _linear_stack_state()
+    with pytest.raises(TransferError) as error:
+        transfer_state_dict(state, tn.Sequential(tn.Linear(3, 4), tn.Linear(4, 3)))
+    message = str(error.value)
+    assert (
+        "shape mismatches (Paddle -> torch):\n  1.weight [4, 2] -> 1.weight [3, 4] after transposing"
+        in message
+    )
+    assert "1.bias [2] -> 1.bias [3]" in message
+    assert "not used" not in message and "no Paddle source" not in message
+
+
+def test_all_problems_are_reported_together():
+    state = _linear_stack_state()
+    state["ghost"] = np.zeros(3)
+    del state["0.weight"]
+    with pytest.raises(TransferError) as error:
+        transfer_state_dict(state, _torch_linear_stack())
+    message = str(error.value)
+    assert "0.weight [4, 3]" in message and "ghost [3]" in message
+
+
+def test_torch_instance_norm_with_running_stats_has_no_paddle_source():
+    # Paddle InstanceNorm never keeps running statistics; a torch model that uses them is a different model.
+    paddle_layer = randomize_paddle(pn.InstanceNorm2D(4))
+    with pytest.raises(TransferError, match=r"running_mean \[4\]"):
+        transfer_state_dict(
+            paddle_layer.state_dict(), tn.InstanceNorm2d(4, affine=True, track_running_stats=True)
+        )
+
+
+def test_to_torch_rejects_arrays_that_no_longer_fit_the_plan():
+    state = _linear_stack_state()
+    plan = plan_transfer({key: value.shape for key, value in state.items()}, _torch_linear_stack())
+    state["0.weight"] = np.zeros((4, 3), dtype="float32")  # already [out, in]: would be transposed wrongly
+    with pytest.raises(TransferError, match=r"0\.weight \[4, 3\] -> 0\.weight \[4, 3\] \(linear\.weight\)"):
+        plan.to_torch(state)
+
+
+def test_rnn_cell_alias_that_differs_from_its_flat_weight_is_an_error():
+    state = paddle_state_to_numpy(randomize_paddle(pn.GRU(3, 4)))
+    state["0.cell.weight_ih"] = state["0.cell.weight_ih"] + 1.0
+    with pytest.raises(TransferError, match="0.cell.weight_ih should repeat weight_ih_l0"):
+        transfer_state_dict(state, tn.GRU(3, 4))
+
+
+# -- rename hook ------------------------------------------------------------------------------------
+
+
+class TorchRenamed(tn.Module):
+    def __init__(self):
+        super().__init__()
+        self.backbone = tn.Sequential(tn.Linear(3, 4), tn.BatchNorm1d(4))
+        self.classifier = tn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.classifier(self.backbone(x))
+
+
+def _paddle_named():
+    return randomize_paddle(
+        pn.Sequential(
+            ("features", pn.Sequential(pn.Linear(3, 4), pn.BatchNorm1D(4))), ("fc", pn.Linear(4, 2))
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    "rename",
+    [
+        pytest.param({"backbone": "features", "classifier": "fc"}, id="mapping"),
+        pytest.param(
+            lambda path: path.replace("backbone", "features").replace("classifier", "fc"), id="callable"
+        ),
+    ],
+)
+def test_rename_hook_maps_module_paths(rename):
+    paddle_layer = build_paddle_float64(_paddle_named)
+    torch_module = TorchRenamed().double()
+    plan = copy_paddle_to_torch(paddle_layer, torch_module, rename=rename)
+    assert {link.torch_key: link.paddle_key for link in plan.links}[
+        "backbone.1.running_var"
+    ] == "features.1._variance"
+    x = _floats(3, 3)
+    np.testing.assert_allclose(
+        torch_forward(torch_module, x), paddle_forward(paddle_layer, x), rtol=1e-10, atol=1e-12
+    )
+
+
+def test_rename_without_hook_lists_both_sides():
+    with pytest.raises(TransferError) as error:
+        transfer_state_dict(_paddle_named().state_dict(), TorchRenamed())
+    message = str(error.value)
+    assert "backbone.0.weight [4, 3] (expected Paddle key 'backbone.0.weight')" in message
+    assert "features.0.weight [3, 4]" in message
+
+
+def test_rename_of_the_root_strips_a_wrapper_prefix():
+    wrapper = tn.Module()
+    wrapper.model = tn.Linear(3, 2)
+    plan = plan_transfer({"weight": (3, 2), "bias": (2,)}, wrapper, rename={"model": ""})
+    assert [(link.paddle_key, link.torch_key) for link in plan.links] == [
+        ("weight", "model.weight"),
+        ("bias", "model.bias"),
+    ]
+
+
+def test_rename_that_feeds_two_modules_from_one_source_is_an_error():
+    torch_module = tn.Sequential(tn.Linear(3, 4), tn.Linear(3, 4))
+    with pytest.raises(TransferError, match="used more than once:\n  0.weight feeds 0.weight, 1.weight"):
+        plan_transfer({"0.weight": (3, 4), "0.bias": (4,)}, torch_module, rename={"1": "0"})
