@@ -13,10 +13,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Rewrite Paddle source as PyTorch source and report what needs attention.",
     )
     parser.add_argument("path", metavar="PATH", help="a .py file, a directory tree, or - for stdin -> stdout")
-    parser.add_argument("-o", "--output", metavar="OUT", help="output file or directory (default: stdout for a file)")
+    parser.add_argument(
+        "-o", "--output", metavar="OUT", help="output file or directory (default: stdout for a file)"
+    )
     parser.add_argument("--in-place", action="store_true", help="overwrite the input file(s)")
     parser.add_argument("--diff", action="store_true", help="print a unified diff instead of writing files")
-    parser.add_argument("--report", choices=("text", "json"), default="text", help="report format (default: text)")
+    parser.add_argument(
+        "--report", choices=("text", "json"), default="text", help="report format (default: text)"
+    )
     parser.add_argument("--report-file", metavar="F", help="write the report to F instead of stderr")
     parser.add_argument("--strict", action="store_true", help="exit 1 when any item needs attention")
     parser.set_defaults(func=run)
@@ -47,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
             return 2
     else:
         sys.stderr.write(rendered)
+    for message in outcome.io_errors:
+        print(f"porter convert: error: {message}", file=sys.stderr)
     if outcome.io_errors or report.failed:
         return 2
     if args.strict and report.attention_count:

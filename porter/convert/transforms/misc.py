@@ -1,9 +1,19 @@
-"""(being written)"""
-from porter.convert.transforms.base import NotConverted
+"""Saving/loading and gradient switches."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from porter.convert.transforms import calls
+from porter.convert.transforms.base import CallSite
 
 
-def _pending(site):
-    raise NotConverted("not-implemented", "transform being written")
+def save_load(site: CallSite) -> cst.BaseExpression:
+    """paddle.save/load -> torch.save/load; files written by one framework are not read by the other."""
+    message = f"{site.entry.paddle} -> {site.entry.torch}: existing Paddle files need `porter weights` to be read by torch"
+    site.ctx.info(site.original, "assumed", message, "review")
+    return calls.rewrite(site)
 
 
-save_load = no_grad = _pending
+def no_grad(site: CallSite) -> cst.BaseExpression:
+    return calls.rewrite(site)

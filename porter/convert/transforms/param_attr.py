@@ -1,9 +1,221 @@
-"""(being written)"""
-from porter.convert.transforms.base import NotConverted
+"""``weight_attr`` / ``bias_attr`` / ``ParamAttr`` / ``paddle.nn.initializer.*`` -> torch.nn.init calls.
+
+torch layers take no initializer argument, so the initializer becomes a ``torch.nn.init.<x>_`` call on
+the new layer's parameter, placed right after the statement that builds it (which must therefore bind
+the layer to a name). Fan-in based initializers need no layout correction: Paddle computes a Linear
+weight's fans from its [in, out] shape as (in, out), torch from [out, in] as (in, out) too, and conv
+weights share one layout (tests/convert/test_param_attr.py checks the resulting spreads numerically).
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from porter.convert.table import ApiMapping
+from porter.convert.transforms import calls
+from porter.convert.transforms.base import CallSite, NotConverted, code, literal
+
+_ATTR_ARGS = {"weight_attr": "weight", "bias_attr": "bias"}
+_OWNING_TRANSFORMS = ("param_attr", "create_parameter")
+_PARAM_ATTR = (
+    "name",
+    "initializer",
+    "learning_rate",
+    "regularizer",
+    "trainable",
+    "do_model_average",
+    "need_clip",
+)
+_PARAM_ATTR_DEFAULTS = {
+    "learning_rate": 1.0,
+    "regularizer": None,
+    "do_model_average": True,
+    "need_clip": True,
+}
+
+# paddle initializer -> (its parameters with defaults, torch init function, torch argument spelling)
+_INITIALIZERS: dict[str, tuple[dict[str, str], str, str]] = {
+    "Uniform": ({"low": "-1.0", "high": "1.0"}, "uniform_", "{low}, {high}"),
+    "Normal": ({"mean": "0.0", "std": "1.0"}, "normal_", "{mean}, {std}"),
+    "TruncatedNormal": (
+        {"mean": "0.0", "std": "1.0", "a": "-2.0", "b": "2.0"},
+        "trunc_normal_",
+        "{mean}, {std}, {a}, {b}",
+    ),
+    "Constant": ({"value": "0.0"}, "constant_", "{value}"),
+    "XavierUniform": ({"fan_in": "None", "fan_out": "None", "gain": "1.0"}, "xavier_uniform_", "gain={gain}"),
+    "XavierNormal": ({"fan_in": "None", "fan_out": "None", "gain": "1.0"}, "xavier_normal_", "gain={gain}"),
+    "KaimingNormal": (
+        {"fan_in": "None", "negative_slope": "0.0", "nonlinearity": "'relu'", "mode": "'fan_in'"},
+        "kaiming_normal_",
+        "a={negative_slope}, mode={mode}, nonlinearity={nonlinearity}",
+    ),
+    "KaimingUniform": (
+        {"fan_in": "None", "negative_slope": "0.0", "nonlinearity": "'relu'", "mode": "'fan_in'"},
+        "kaiming_uniform_",
+        "a={negative_slope}, mode={mode}, nonlinearity={nonlinearity}",
+    ),
+    "Orthogonal": ({"gain": "1.0"}, "orthogonal_", "gain={gain}"),
+    "Dirac": ({"groups": "1"}, "dirac_", "groups={groups}"),
+}
+_ALIASES = {"uniform": "Uniform", "normal": "Normal", "constant": "Constant", "xavier": "XavierUniform"}
 
 
-def _pending(site):
-    raise NotConverted("not-implemented", "transform being written")
+def deferred_ids(node: cst.Call, entry: ApiMapping) -> set[int]:
+    """Ids of the nodes inside attr/initializer arguments: the owning call's transform handles them."""
+    if entry.transform not in _OWNING_TRANSFORMS:
+        return set()
+    try:
+        items = calls.bind(entry, node)
+    except NotConverted:
+        return set()
+    ids: set[int] = set()
+    for item in items:
+        if item.name in (*_ATTR_ARGS, "attr", "default_initializer"):
+            stack: list[cst.CSTNode] = [item.original.value]
+            while stack:
+                current = stack.pop()
+                ids.add(id(current))
+                stack.extend(current.children)
+    return ids
 
 
-standalone_param_attr = standalone_initializer = _pending
+def standalone_param_attr(site: CallSite) -> cst.BaseExpression:
+    """A layer built with weight_attr/bias_attr; a ParamAttr anywhere else has no torch counterpart."""
+    if site.entry.paddle.endswith("ParamAttr"):
+        raise NotConverted("param-attr", "a ParamAttr outside a layer constructor has no torch equivalent")
+    extra: list[cst.Arg] = []
+    skip: set[str] = set()
+    statements: list[str] = []
+    target = site.ctx.assignment_target(site.original)
+    for arg_name, param in _ATTR_ARGS.items():
+        value = calls.original_value_of(site, arg_name)
+        if value is None:
+            continue
+        skip.add(arg_name)
+        statements += attr_statements(site, value, param, target, extra)
+    for statement in statements:
+        site.ctx.after(statement)
+    return calls.rewrite(site, skip=frozenset(skip), extra=extra)
+
+
+def attr_statements(
+    site: CallSite,
+    value: cst.BaseExpression,
+    param: str,
+    target: cst.BaseExpression | None,
+    extra: list[cst.Arg],
+) -> list[str]:
+    """torch statements equivalent to one attr argument (``extra`` collects ``bias=False``)."""
+    ctx = site.ctx
+    if isinstance(value, cst.Name) and value.value in ("None", "True", "False"):
+        if value.value == "False":
+            if param != "bias":
+                raise NotConverted("param-attr", "weight_attr=False has no torch equivalent")
+            extra.append(cst.Arg(cst.Name("False"), keyword=cst.Name("bias"), equal=calls._NO_SPACE))
+        return []
+    path = _path(site, value)
+    if path is not None and path.rsplit(".", 1)[-1] != "ParamAttr":
+        initializer, options = value, {}
+    elif path is not None:
+        options = _param_attr_options(site, value)
+        initializer = options.pop("initializer", None)
+    else:
+        raise NotConverted(
+            "param-attr", f"{code(value)} is not a ParamAttr(...) or initializer call that porter can read"
+        )
+    if target is None:
+        raise NotConverted(
+            "param-attr", "the initializer needs the layer bound to a name (write `name = Layer(...)`)"
+        )
+    tensor = f"{code(target).strip()}.{param}" if param else code(target).strip()
+    statements = []
+    if initializer is not None:
+        statements.append(init_statement(site, initializer, tensor))
+    for key, option in options.items():
+        if key == "trainable":
+            statements.append(f"{tensor}.requires_grad_({code(option)})")
+        elif key == "name":
+            ctx.info(option, "param-name", "ParamAttr name dropped: torch names parameters by attribute")
+        else:
+            message = f"ParamAttr {key}={code(option)} is not carried over (use an optimizer parameter group)"
+            ctx.warn(option, "param-attr", message, "review")
+    ctx.consume(value)
+    return statements
+
+
+def _param_attr_options(site: CallSite, call: cst.BaseExpression) -> dict[str, cst.BaseExpression]:
+    assert isinstance(call, cst.Call)
+    options: dict[str, cst.BaseExpression] = {}
+    for index, arg in enumerate(call.args):
+        if arg.star or (arg.keyword is None and index >= len(_PARAM_ATTR)):
+            raise NotConverted("param-attr", "ParamAttr arguments cannot be read")
+        key = arg.keyword.value if arg.keyword else _PARAM_ATTR[index]
+        if key == "trainable" and _is_literal(arg.value, True):
+            continue
+        if key in _PARAM_ATTR_DEFAULTS and _is_literal(arg.value, _PARAM_ATTR_DEFAULTS[key]):
+            continue
+        if key == "name" and _is_literal(arg.value, None):
+            continue
+        options[key] = arg.value
+    return options
+
+
+def init_statement(site: CallSite, initializer: cst.BaseExpression, tensor: str) -> str:
+    """``torch.nn.init.<x>_(tensor, ...)`` for a Paddle initializer call."""
+    path = _path(site, initializer)
+    name = path.rsplit(".", 1)[-1] if path else None
+    name = _ALIASES.get(name, name) if name else None
+    if (
+        not isinstance(initializer, cst.Call)
+        or name not in _INITIALIZERS
+        or not path.startswith("paddle.nn.initializer")
+    ):
+        raise NotConverted("initializer", f"initializer {code(initializer)} has no torch.nn.init equivalent")
+    params, function, spelling = _INITIALIZERS[name]
+    values = dict(params)
+    for index, arg in enumerate(initializer.args):
+        keys = list(params)
+        if (
+            arg.star
+            or (arg.keyword is None and index >= len(keys))
+            or (arg.keyword and arg.keyword.value not in params)
+        ):
+            raise NotConverted("initializer", f"arguments of {code(initializer)} cannot be read")
+        if any(id(node) in site.ctx.names.refs for node in _walk(arg.value)):
+            raise NotConverted("initializer", "initializer arguments use Paddle code")
+        values[arg.keyword.value if arg.keyword else keys[index]] = code(arg.value).strip()
+    if values.get("fan_in", "None") != "None" or values.get("fan_out", "None") != "None":
+        raise NotConverted("initializer", "an explicit fan_in/fan_out has no torch.nn.init equivalent")
+    site.ctx.torch_ref("torch.nn.init")
+    return f"torch.nn.init.{function}({tensor}, {spelling.format(**values)})"
+
+
+def standalone_initializer(site: CallSite) -> cst.BaseExpression:
+    raise NotConverted(
+        "initializer", "an initializer object used on its own: call torch.nn.init.<x>_ on the tensor"
+    )
+
+
+def _path(site: CallSite, value: cst.BaseExpression) -> str | None:
+    if isinstance(value, cst.Call):
+        ref = site.ctx.names.ref(value.func)
+        if ref is not None:
+            return ref.path
+    return None
+
+
+def _is_literal(node: cst.BaseExpression, expected: object) -> bool:
+    try:
+        value = literal(node)
+    except (ValueError, SyntaxError):
+        return False
+    return value == expected and isinstance(value, bool) == isinstance(expected, bool)
+
+
+def _walk(node: cst.CSTNode):
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(current.children)

@@ -1,9 +1,82 @@
-"""(being written)"""
-from porter.convert.transforms.base import NotConverted
+"""``Layer.add_sublayer`` and ``Layer.create_parameter``.
+
+``x = self.add_sublayer(name, layer)`` registers ``layer`` under ``name`` and returns it; torch's
+``add_module`` returns None, so the layer is bound first and then registered under the same name:
+``x = layer`` + ``self.add_module(name, x)`` — same names, same object, the name evaluated once.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from porter.convert.transforms import calls, param_attr
+from porter.convert.transforms.base import CallSite, NotConverted, code, literal
 
 
-def _pending(site):
-    raise NotConverted("not-implemented", "transform being written")
+def add_sublayer(site: CallSite) -> cst.BaseExpression:
+    ctx = site.ctx
+    name, layer = calls.value_of(site, "name"), calls.value_of(site, "sublayer")
+    if name is None or layer is None:
+        raise NotConverted("add-sublayer", "add_sublayer needs both the name and the layer")
+    receiver = code(site.receiver).strip()
+    target = ctx.assignment_target(site.original)
+    if isinstance(target, cst.Name):
+        ctx.after(f"{receiver}.add_module({code(name).strip()}, {target.value})")
+        return layer
+    if ctx.is_expression_statement(site.original):
+        return calls.rewrite(site, func=calls.method(site, "add_module"))
+    raise NotConverted(
+        "add-sublayer", "add_sublayer's result is used in an expression; bind it to a name first"
+    )
 
 
-add_sublayer = create_parameter = _pending
+def create_parameter(site: CallSite) -> cst.BaseExpression:
+    """``self.w = self.create_parameter(shape, ...)`` -> ``torch.nn.Parameter(torch.empty(shape))`` + init."""
+    ctx = site.ctx
+    target = ctx.assignment_target(site.original)
+    shape = calls.value_of(site, "shape")
+    if target is None or shape is None:
+        raise NotConverted(
+            "create-parameter", "create_parameter must be assigned to a name (x = self.create_parameter(...))"
+        )
+    for unsupported in ("device",):
+        if calls.original_value_of(site, unsupported) is not None:
+            raise NotConverted("create-parameter", f"create_parameter({unsupported}=...) is not translated")
+    empty = f"{code(shape).strip()}"
+    dtype = calls.value_of(site, "dtype")
+    if dtype is not None:
+        from porter.convert.transforms.values import dtype as to_dtype
+
+        empty += f", dtype={code(to_dtype(dtype, ctx)).strip()}"
+    tensor = code(target).strip()
+    attr = calls.original_value_of(site, "attr")
+    statements = []
+    if attr is not None:
+        statements = param_attr.attr_statements(site, attr, "", target, [])
+    if not any("torch.nn.init." in s for s in statements):
+        initializer = calls.original_value_of(site, "default_initializer")
+        if initializer is not None:
+            statements.insert(0, param_attr.init_statement(site, initializer, tensor))
+            ctx.consume(initializer)
+        else:
+            is_bias = calls.original_value_of(site, "is_bias")
+            bias = is_bias is not None and _true(is_bias)
+            default = "torch.nn.init.zeros_" if bias else "torch.nn.init.xavier_uniform_"
+            statements.insert(0, f"{default}({tensor})")
+            ctx.info(
+                site.original,
+                "assumed",
+                f"Paddle's default initializer for create_parameter: {default}",
+                "review",
+            )
+    for statement in statements:
+        ctx.after(statement)
+    ctx.torch_ref("torch")
+    return cst.parse_expression(f"torch.nn.Parameter(torch.empty({empty}))")
+
+
+def _true(node: cst.BaseExpression) -> bool:
+    try:
+        return literal(node) is True
+    except (ValueError, SyntaxError) as error:
+        raise NotConverted("create-parameter", f"is_bias={code(node)} must be a literal") from error
