@@ -250,14 +250,16 @@ def _check_args(raw: dict[str, Any], label: str) -> None:
     for arg in raw.get("drop", []):
         if arg not in args:
             raise _fail(label, "drop", f"{arg!r} is not a Paddle parameter listed in args")
-    accepts_kwargs = "**kwargs" in torch_args
+    # torch builtins documented as ``zeros(*size)`` / ``permute(*dims)`` also take that name as a keyword.
+    keywords = {name.lstrip("*") for name in torch_args if not name.startswith("**")}
+    accepts_kwargs = any(name.startswith("**") for name in torch_args)
     for source, target in raw.get("rename", {}).items():
-        if target not in torch_args and not accepts_kwargs:
+        if target not in keywords and not accepts_kwargs:
             raise _fail(label, "rename", f"{source!r} -> {target!r}: {target!r} is not in torch_args")
         if source in raw.get("drop", []):
             raise _fail(label, "rename", f"{source!r} is both renamed and dropped")
     for target in raw.get("defaults", {}):
-        if target not in torch_args and not accepts_kwargs:
+        if target not in keywords and not accepts_kwargs:
             raise _fail(label, "defaults", f"{target!r} is not in torch_args")
 
 
