@@ -131,7 +131,29 @@ _UNCHANGED_FAMILIES: tuple[tuple[type, str], ...] = (
     (nn.GroupNorm, "groupnorm"),
     (nn.Linear, "linear"),
     (nn.Bilinear, "bilinear"),
+    (nn.RNNBase, "rnn"),
 )
+
+
+def _paddle_types_by_family() -> dict[str, tuple[type, ...]]:
+    """Paddle layer types whose tensors each torch-side rule is written for."""
+    from paddle import nn as pn
+    from paddle.nn.layer import conv, norm, rnn
+
+    transposed = (pn.Conv1DTranspose, pn.Conv2DTranspose, pn.Conv3DTranspose)
+    return {
+        "linear": (pn.Linear,),
+        "bn": (norm._BatchNormBase, pn.BatchNorm),
+        "instancenorm": (norm._InstanceNormBase,),
+        "prelu": (pn.PReLU,),
+        "bilinear": (pn.Bilinear,),
+        "layernorm": (pn.LayerNorm,),
+        "groupnorm": (pn.GroupNorm,),
+        "embedding": (pn.Embedding,),
+        "conv_transpose": transposed,
+        "conv": (conv._ConvNd,),  # minus the transposed ones, checked separately
+        "rnn": (rnn.RNNBase,),
+    }
 
 
 _RNN_FLAT_NAME = re.compile(r"(?P<tensor>(weight|bias)_(ih|hh))_l(?P<layer>\d+)(?P<reverse>_reverse)?")
@@ -265,13 +287,45 @@ def _raise_on_problems(
         raise TransferError(f"Paddle and torch state dicts do not match:\n{body}")
 
 
+def check_layer_types(plan: TransferPlan, paddle_layer: Any) -> None:
+    """Each layout rule was chosen from a torch module's type; the Paddle layer it reads from must be the
+    matching Paddle type, or the rule (a transpose, a renamed statistic) could be wrong even when the
+    shapes happen to fit (a square Linear)."""
+    expected = _paddle_types_by_family()
+    sublayers = dict(paddle_layer.named_sublayers(include_self=True))
+    problems: list[str] = []
+    seen: set[str] = set()
+    for link in plan.links:
+        family = link.kind.partition(".")[0]
+        path = link.paddle_key.rpartition(".")[0]
+        if family not in expected or path in seen:
+            continue
+        seen.add(path)
+        found = sublayers.get(path)
+        wrong_conv = family == "conv" and isinstance(found, expected["conv_transpose"])
+        if not isinstance(found, expected[family]) or wrong_conv:
+            torch_path = link.torch_key.rpartition(".")[0] or "(root)"
+            problems.append(
+                f"  torch {torch_path} is a {family} layer, but Paddle {path or '(root)'} is "
+                f"{type(found).__name__ if found is not None else 'missing'}"
+            )
+    if problems:
+        raise TransferError(
+            "layer types differ, so the layout rules would not apply:\n" + "\n".join(problems)
+        )
+
+
 # -- conveniences -----------------------------------------------------------------------------------
+
+
+def _is_paddle_layer(value: Any) -> bool:
+    return callable(getattr(value, "state_dict", None)) and callable(getattr(value, "named_sublayers", None))
 
 
 def paddle_state_to_numpy(paddle_layer_or_state: Any) -> dict[str, np.ndarray]:
     """A Paddle layer, a Paddle state dict, or a dict of arrays -> dict of numpy arrays."""
     state = paddle_layer_or_state
-    if hasattr(state, "state_dict") and callable(state.state_dict):
+    if _is_paddle_layer(state):
         state = state.state_dict()
     return {key: _to_numpy(value) for key, value in state.items()}
 
@@ -298,8 +352,12 @@ def transfer_state_dict(
 def copy_paddle_to_torch(
     paddle_layer_or_state: Any, torch_module: nn.Module, *, rename: Rename = None
 ) -> TransferPlan:
-    """Load Paddle weights into ``torch_module`` in place (strict) and return the plan used."""
+    """Load Paddle weights into ``torch_module`` in place (strict) and return the plan used.
+
+    Given a Paddle layer (not just a state dict), its layer types are checked against the torch ones."""
     arrays = paddle_state_to_numpy(paddle_layer_or_state)
     plan = plan_transfer({key: value.shape for key, value in arrays.items()}, torch_module, rename=rename)
+    if _is_paddle_layer(paddle_layer_or_state):
+        check_layer_types(plan, paddle_layer_or_state)
     torch_module.load_state_dict(plan.to_torch(arrays), strict=True)
     return plan

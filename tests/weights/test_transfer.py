@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import numpy as np
@@ -343,3 +344,44 @@ def test_rename_that_feeds_two_modules_from_one_source_is_an_error():
     torch_module = tn.Sequential(tn.Linear(3, 4), tn.Linear(3, 4))
     with pytest.raises(TransferError, match="used more than once:\n  0.weight feeds 0.weight, 1.weight"):
         plan_transfer({"0.weight": (3, 4), "0.bias": (4,)}, torch_module, rename={"1": "0"})
+
+
+# -- layer types: the rules come from torch types, so the Paddle side must have the matching types ----
+
+
+class PaddleTorchStyleLinear(pn.Layer):
+    """A custom Paddle layer that stores its weight the torch way, [out, in]: must not be transposed."""
+
+    def __init__(self):
+        super().__init__()
+        self.weight = self.create_parameter([4, 4])
+        self.bias = self.create_parameter([4], is_bias=True)
+
+    def forward(self, x):
+        return paddle.matmul(x, self.weight, transpose_y=True) + self.bias
+
+
+@pytest.mark.parametrize(
+    ("make_paddle", "make_torch", "message"),
+    [
+        pytest.param(
+            lambda: pn.Sequential(PaddleTorchStyleLinear()),
+            lambda: tn.Sequential(tn.Linear(4, 4)),
+            "torch 0 is a linear layer, but Paddle 0 is PaddleTorchStyleLinear",
+            id="square-linear-from-custom-layer",
+        ),
+        pytest.param(
+            lambda: pn.Conv2DTranspose(3, 3, 2),
+            lambda: tn.Conv2d(3, 3, 2),
+            "torch (root) is a conv layer, but Paddle (root) is Conv2DTranspose",
+            id="conv-from-transposed-conv",
+        ),
+    ],
+)
+def test_layer_types_that_do_not_correspond_are_refused_even_when_shapes_fit(
+    make_paddle, make_torch, message
+):
+    paddle_layer = make_paddle()
+    with pytest.raises(TransferError, match=re.escape(message)):
+        copy_paddle_to_torch(paddle_layer, make_torch())
+    transfer_state_dict(paddle_layer.state_dict(), make_torch())  # a bare state dict cannot be checked
