@@ -80,7 +80,7 @@ class NameTable:
 
     @property
     def has_paddle(self) -> bool:
-        return bool(self.groups or self.star_imports)
+        return bool(self.groups or self.star_imports or self.shadowed)
 
     def ref(self, node: cst.CSTNode) -> Ref | None:
         return self.refs.get(id(node))

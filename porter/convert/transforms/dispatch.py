@@ -182,7 +182,7 @@ class Dispatcher(cst.CSTTransformer):
     def _apply(self, entry: ApiMapping, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         ctx = self.ctx
         frame = ctx.frames[-1]
-        inserted = len(frame.after)
+        inserted, reported = len(frame.after), len(ctx.pending)
         site = CallSite(ctx, entry, original, updated)
         try:
             if entry.category is Category.NO_EQUIVALENT:
@@ -196,7 +196,7 @@ class Dispatcher(cst.CSTTransformer):
         ctx.api_counts[entry.paddle] += 1
         if entry.note:
             ctx.info(original, "note", f"{entry.paddle}: {entry.note}", entry.safety.value)
-        elif entry.safety is not Safety.SAFE:
+        elif entry.safety is not Safety.SAFE and len(ctx.pending) == reported:
             ctx.info(original, "assumed", f"{entry.paddle} -> {entry.torch}: {entry.doc}", entry.safety.value)
         return result
 

@@ -131,6 +131,7 @@ class _ImportRewriter(cst.CSTTransformer):
             if remaining:
                 remaining[-1] = remaining[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
                 kept.append(small.with_changes(names=remaining))
+        extra = _merge_from_imports(extra)
         statements: list[cst.BaseStatement] = []
         if kept:
             statements.append(statement.with_changes(body=kept))
@@ -148,6 +149,18 @@ class _ImportRewriter(cst.CSTTransformer):
 
     def _planned(self, small: cst.Import | cst.ImportFrom) -> bool:
         return not isinstance(small.names, cst.ImportStar) and any(id(a) in self.plans for a in small.names)
+
+
+def _merge_from_imports(sources: list[str]) -> list[str]:
+    """``from m import a`` + ``from m import b`` -> ``from m import a, b`` (first position kept)."""
+    merged: dict[str, list[str]] = {}
+    for source in dict.fromkeys(sources):
+        if source.startswith("from "):
+            module, _, names = source[5:].partition(" import ")
+            merged.setdefault(f"from {module}", []).append(names)
+        else:
+            merged.setdefault(source, [])
+    return [f"{key} import {', '.join(names)}" if names else key for key, names in merged.items()]
 
 
 def _after_docstring(body: list[cst.BaseStatement]) -> int:

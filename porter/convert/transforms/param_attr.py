@@ -16,7 +16,12 @@ from porter.convert.transforms import calls
 from porter.convert.transforms.base import CallSite, NotConverted, code, literal
 
 _ATTR_ARGS = {"weight_attr": "weight", "bias_attr": "bias"}
-_OWNING_TRANSFORMS = ("param_attr", "create_parameter")
+# transform -> arguments whose sub-expressions it reads and replaces itself
+_OWNED_ARGS = {
+    "param_attr": ("weight_attr", "bias_attr"),
+    "create_parameter": ("attr", "default_initializer"),
+    "optimizer": ("weight_decay",),
+}
 _PARAM_ATTR = (
     "name",
     "initializer",
@@ -62,8 +67,9 @@ _ALIASES = {"uniform": "Uniform", "normal": "Normal", "constant": "Constant", "x
 
 
 def deferred_ids(node: cst.Call, entry: ApiMapping) -> set[int]:
-    """Ids of the nodes inside attr/initializer arguments: the owning call's transform handles them."""
-    if entry.transform not in _OWNING_TRANSFORMS:
+    """Ids of the nodes inside arguments that the owning call's transform reads and replaces itself."""
+    owned = _OWNED_ARGS.get(entry.transform or "")
+    if not owned:
         return set()
     try:
         items = calls.bind(entry, node)
@@ -71,7 +77,7 @@ def deferred_ids(node: cst.Call, entry: ApiMapping) -> set[int]:
         return set()
     ids: set[int] = set()
     for item in items:
-        if item.name in (*_ATTR_ARGS, "attr", "default_initializer"):
+        if item.name in owned:
             stack: list[cst.CSTNode] = [item.original.value]
             while stack:
                 current = stack.pop()
