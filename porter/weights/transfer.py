@@ -282,9 +282,38 @@ def _raise_on_problems(
         ("Paddle tensors not used", unused),
         ("Paddle tensors used more than once", reused),
     ]
+    _raise_if_any("Paddle and torch state dicts do not match", sections)
+
+
+def _raise_if_any(headline: str, sections: list[tuple[str, list[str]]]) -> None:
     if any(lines for _, lines in sections):
         body = "\n".join(f"{title}:\n" + "\n".join(lines) for title, lines in sections if lines)
-        raise TransferError(f"Paddle and torch state dicts do not match:\n{body}")
+        raise TransferError(f"{headline}:\n{body}")
+
+
+def check_paddle_state(paddle_state: Mapping[str, Any], paddle_layer: Any) -> None:
+    """The checkpoint must fit the Paddle model it is said to belong to: same keys, same shapes."""
+    expected = {key: tuple(value.shape) for key, value in paddle_layer.state_dict().items()}
+    found = {key: tuple(np.shape(value)) for key, value in paddle_state.items()}
+    sections = [
+        (
+            "shape mismatches (checkpoint -> Paddle model)",
+            [
+                f"  {key} {_shape_text(shape)} -> {_shape_text(expected[key])}"
+                for key, shape in found.items()
+                if key in expected and expected[key] != shape
+            ],
+        ),
+        (
+            "Paddle model tensors missing from the checkpoint",
+            [f"  {key} {_shape_text(shape)}" for key, shape in expected.items() if key not in found],
+        ),
+        (
+            "checkpoint tensors the Paddle model does not have",
+            [f"  {key} {_shape_text(shape)}" for key, shape in found.items() if key not in expected],
+        ),
+    ]
+    _raise_if_any("the checkpoint does not fit the Paddle model", sections)
 
 
 def check_layer_types(plan: TransferPlan, paddle_layer: Any) -> None:

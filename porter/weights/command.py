@@ -1,0 +1,164 @@
+"""``porter weights``: argument parsing, model loading and exit codes; the work is in transfer.py.
+
+Exit codes: 0 written, 2 nothing written (bad file, bad arguments, tensors that do not line up).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+
+class UsageError(ValueError):
+    """Bad arguments or unloadable models: exit 2 with the message."""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "weights",
+        help="carry trained Paddle weights (.pdparams) over to a torch model",
+        description=(
+            "Load a .pdparams file without running code from it, map every tensor onto the torch model "
+            "by layer type and name (Linear transposed, BatchNorm statistics renamed, ...) and write a "
+            "torch state dict. Every tensor must be used exactly once, or nothing is written."
+        ),
+    )
+    parser.add_argument(
+        "input", metavar="IN.pdparams", help="file written by paddle.save(layer.state_dict())"
+    )
+    parser.add_argument(
+        "--paddle-model",
+        required=True,
+        metavar="MODULE:CALLABLE",
+        help="the Paddle model the weights belong to (module or path/x.py); its layer types are checked",
+    )
+    parser.add_argument(
+        "--torch-model",
+        metavar="MODULE:CALLABLE",
+        help="the torch model to fill; default: convert the Paddle model's source file with porter convert",
+    )
+    parser.add_argument(
+        "-o", "--output", metavar="OUT", help="OUT.safetensors (default, next to IN) or OUT.pt / OUT.pth"
+    )
+    parser.add_argument(
+        "--rename",
+        metavar="JSON_OR_FILE",
+        help='torch module path -> Paddle module path, e.g. \'{"backbone": "features"}\'',
+    )
+    parser.add_argument("--kwargs", metavar="JSON", default="{}", help="keyword arguments for both factories")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from porter.verify.loading import LoadError
+    from porter.weights.io import OutputError
+    from porter.weights.pdparams import PaddleFileError
+    from porter.weights.transfer import TransferError
+
+    try:
+        summary = _transfer(args)
+    except (UsageError, LoadError, PaddleFileError, TransferError, OutputError, OSError) as error:
+        print(f"porter weights: error: {error}", file=sys.stderr)
+        return 2
+    print(summary)
+    return 0
+
+
+def _transfer(args: argparse.Namespace) -> str:
+    from porter.verify.loading import load_callable
+    from porter.weights.io import save_state
+    from porter.weights.pdparams import load_pdparams
+    from porter.weights.transfer import check_layer_types, check_paddle_state, plan_transfer
+
+    source = Path(args.input)
+    output = Path(args.output) if args.output else source.with_suffix(".safetensors")
+    kwargs = _json_object(args.kwargs, "--kwargs")
+    rename = _rename(args.rename)
+    arrays = load_pdparams(source)
+    paddle_model = _build(load_callable(args.paddle_model), kwargs, "Paddle")
+    check_paddle_state(arrays, paddle_model)
+    torch_factory = load_callable(args.torch_model) if args.torch_model else _converted(args.paddle_model)
+    torch_model = _build(torch_factory, kwargs, "torch")
+    plan = plan_transfer({key: value.shape for key, value in arrays.items()}, torch_model, rename=rename)
+    check_layer_types(plan, paddle_model)
+    state = plan.to_torch(arrays)
+    torch_model.load_state_dict(state, strict=True)
+    save_state(state, output, source=source.name, protect=(source,))
+    kinds = Counter(link.kind.partition(".")[0] for link in plan.links)
+    transposed = sum(link.transpose for link in plan.links)
+    return (
+        f"wrote {output}: {len(state)} tensors from {len(arrays)} Paddle tensors "
+        f"({transposed} transposed, {len(plan.torch_only)} torch-only filled, {len(plan.aliases)} aliases); "
+        + ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items()))
+    )
+
+
+def _json_object(text: str, option: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UsageError(f"{option} is not valid JSON: {error}") from error
+    if not isinstance(value, dict):
+        raise UsageError(f"{option} must be a JSON object, got {type(value).__name__}")
+    return value
+
+
+def _rename(text: str | None) -> dict[str, str] | None:
+    if text is None:
+        return None
+    path = Path(text)
+    mapping = _json_object(path.read_text(encoding="utf-8") if path.is_file() else text, "--rename")
+    if not all(isinstance(value, str) for value in mapping.values()):
+        raise UsageError("--rename values must be strings (Paddle module paths)")
+    return mapping
+
+
+def _build(factory, kwargs: dict[str, Any], side: str):
+    try:
+        return factory(**kwargs)
+    except Exception as error:  # user code: report it, do not crash the CLI
+        raise UsageError(f"building the {side} model failed: {type(error).__name__}: {error}") from error
+
+
+def _source_file(spec: str) -> Path:
+    import importlib.util
+
+    module_part = spec.rpartition(":")[0]
+    if module_part.endswith(".py"):
+        return Path(module_part)
+    found = importlib.util.find_spec(module_part)
+    if found is None or not found.origin or not found.origin.endswith(".py"):
+        raise UsageError(f"cannot find the source file of {module_part}; pass --torch-model")
+    return Path(found.origin)
+
+
+def _converted(paddle_spec: str):
+    """Convert the Paddle model's source file with porter convert and take the same name from it."""
+    import tempfile
+
+    from porter.convert.engine import convert_source
+    from porter.convert.report import Status
+    from porter.verify.loading import import_file
+
+    path = _source_file(paddle_spec)
+    name = paddle_spec.rpartition(":")[2]
+    result = convert_source(path.read_text(encoding="utf-8"), path=str(path))
+    if result.status == Status.FAILED:
+        raise UsageError(f"porter convert could not convert {path}; pass --torch-model")
+    if result.attention:
+        print(
+            f"porter weights: note: the conversion of {path} has {len(result.attention)} item(s) needing "
+            f"attention (see `porter convert {path}`); the transfer itself is still checked tensor by tensor",
+            file=sys.stderr,
+        )
+    with tempfile.TemporaryDirectory(prefix="porter_weights_") as directory:
+        converted = Path(directory) / path.name
+        converted.write_text(result.output, encoding="utf-8")
+        module = import_file(converted, f"porter_weights_{path.stem}_{abs(hash(str(path.resolve())))}")
+    if not hasattr(module, name):
+        raise UsageError(f"the converted {path.name} has no {name!r}")
+    return getattr(module, name)
