@@ -82,7 +82,7 @@ class TransferPlan:
                     f"{_shape_text(link.torch_shape)} ({link.kind})"
                 )
                 continue
-            tensor = torch.from_numpy(np.ascontiguousarray(laid_out))
+            tensor = _as_tensor(np.ascontiguousarray(laid_out))
             out[link.torch_key] = tensor.to(link.torch_dtype) if link.torch_dtype else tensor
         for alias, canonical in self.aliases:
             present = alias in paddle_state and canonical in paddle_state
@@ -95,6 +95,14 @@ class TransferPlan:
         if problems:
             raise TransferError("Paddle arrays do not fit the transfer plan:\n" + "\n".join(problems))
         return out
+
+
+def _as_tensor(array: np.ndarray) -> torch.Tensor:
+    if array.dtype == np.uint16:
+        # numpy has no bfloat16: Paddle stores bfloat16 tensors as their raw bits in uint16 arrays
+        # (paddle.save writes them so, paddle.load reads them back as bfloat16).
+        return torch.from_numpy(array.view(np.int16)).view(torch.bfloat16)
+    return torch.from_numpy(array)
 
 
 # -- layer rules: torch module type + local tensor name -> Paddle local name and layout -------------
@@ -362,10 +370,7 @@ def paddle_state_to_numpy(paddle_layer_or_state: Any) -> dict[str, np.ndarray]:
 def _to_numpy(value: Any) -> np.ndarray:
     if isinstance(value, np.ndarray):
         return value
-    if hasattr(value, "numpy") and hasattr(value, "dtype") and "bfloat16" in str(value.dtype):
-        # numpy has no bfloat16; Paddle would hand back the raw uint16 bits.
-        value = value.astype("float32")
-    if hasattr(value, "numpy"):
+    if hasattr(value, "numpy"):  # a Paddle tensor; bfloat16 comes out as its uint16 bits, see _as_tensor
         return np.asarray(value.numpy())
     return np.asarray(value)
 

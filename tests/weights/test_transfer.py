@@ -385,3 +385,18 @@ def test_layer_types_that_do_not_correspond_are_refused_even_when_shapes_fit(
     with pytest.raises(TransferError, match=re.escape(message)):
         copy_paddle_to_torch(paddle_layer, make_torch())
     transfer_state_dict(paddle_layer.state_dict(), make_torch())  # a bare state dict cannot be checked
+
+
+@pytest.mark.parametrize("torch_dtype", [torch.bfloat16, torch.float32])
+def test_bfloat16_weights_keep_their_values(tmp_path, torch_dtype):
+    # Paddle hands bfloat16 tensors to numpy (and to .pdparams files) as their raw bits in uint16.
+    from porter.weights.pdparams import load_pdparams
+
+    layer = randomize_paddle(pn.Linear(3, 2))
+    layer.to(dtype="bfloat16")
+    paddle.save(layer.state_dict(), str(tmp_path / "bf16.pdparams"))
+    as_float32 = layer.weight.astype("float32").numpy()
+    for source in (layer, load_pdparams(tmp_path / "bf16.pdparams")):
+        state = transfer_state_dict(paddle_state_to_numpy(source), tn.Linear(3, 2).to(torch_dtype))
+        assert state["weight"].dtype == torch_dtype
+        np.testing.assert_array_equal(state["weight"].float().numpy(), as_float32.T)
