@@ -169,7 +169,9 @@ class Dispatcher(cst.CSTTransformer):
 
     def _method(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         assert isinstance(original.func, cst.Attribute)
-        for entry in self.ctx.table.methods_named(original.func.attr.value):
+        entries = self.ctx.table.methods_named(original.func.attr.value)
+        # The receiver's type is unknown: an entry that converts wins over one that has no equivalent.
+        for entry in sorted(entries, key=lambda e: e.category is Category.NO_EQUIVALENT):
             if entry.category is Category.SAME and not entry.transform:
                 return updated  # same method, same arguments
             try:
@@ -193,6 +195,9 @@ class Dispatcher(cst.CSTTransformer):
             ctx.converted.discard(id(original.func))
             self._todo(original, entry.paddle, reason.code, reason.message)
             return updated
+        ctx.consume(
+            original.func
+        )  # the Paddle name of this call is gone even if a transform built a new call
         ctx.api_counts[entry.paddle] += 1
         if entry.note:
             ctx.info(original, "note", f"{entry.paddle}: {entry.note}", entry.safety.value)

@@ -1,0 +1,86 @@
+"""Layers: Layer -> Module, renamed classes, argument renames, differing defaults, accepted values."""
+
+import pytest
+
+from tests.convert.helpers import assert_converts, codes, convert
+
+P = "import paddle.nn as nn\n"
+T = "import torch.nn as nn\n"
+
+CASES = {
+    "layer-base-class": (
+        "import paddle\nclass M(paddle.nn.Layer):\n    pass\n",
+        "import torch\nclass M(torch.nn.Module):\n    pass\n",
+    ),
+    "conv-bias-attr-false": (
+        P + "c = nn.Conv2D(3, 8, 3, bias_attr=False)\n",
+        T + "c = nn.Conv2d(3, 8, 3, bias=False)\n",
+    ),
+    "conv-data-format-nchw-dropped": (
+        P + "c = nn.Conv2D(3, 8, 3, data_format='NCHW')\n",
+        T + "c = nn.Conv2d(3, 8, 3)\n",
+    ),
+    "batchnorm-momentum-and-epsilon": (
+        P + "b = nn.BatchNorm2D(8, momentum=0.9, epsilon=1e-3)\n",
+        T + "b = nn.BatchNorm2d(8, momentum=0.1, eps=1e-3)\n",
+    ),
+    "batchnorm-momentum-expression": (
+        P + "b = nn.BatchNorm2D(8, momentum=m)\n",
+        T + "b = nn.BatchNorm2d(8, momentum=1 - m)\n",
+    ),
+    "avgpool-default-exclusive-spelled-out": (
+        P + "p = nn.AvgPool2D(2, 2)\n",
+        T + "p = nn.AvgPool2d(2, 2, count_include_pad=False)\n",
+    ),
+    "avgpool-exclusive-false": (
+        P + "p = nn.AvgPool2D(kernel_size=2, exclusive=False)\n",
+        T + "p = nn.AvgPool2d(kernel_size=2, count_include_pad=True)\n",
+    ),
+    "dropout-upscale-mode-dropped": (
+        P + "d = nn.Dropout(0.5, mode='upscale_in_train')\n",
+        T + "d = nn.Dropout(0.5)\n",
+    ),
+    "maxpool-and-adaptive": (
+        P + "a = nn.MaxPool2D(kernel_size=3, stride=2, padding=1)\nb = nn.AdaptiveAvgPool2D(output_size=1)\n",
+        T + "a = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)\nb = nn.AdaptiveAvgPool2d(output_size=1)\n",
+    ),
+    "sequential-relu-linear": (
+        P + "s = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Sigmoid())\n",
+        T + "s = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Sigmoid())\n",
+    ),
+    "flatten-axes-renamed": (P + "f = nn.Flatten(start_axis=1)\n", T + "f = nn.Flatten(start_dim=1)\n"),
+    "layerlist": (P + "l = nn.LayerList([nn.ReLU()])\n", T + "l = nn.ModuleList([nn.ReLU()])\n"),
+    "multiline-call-keeps-layout": (
+        P
+        + "c = nn.Conv2D(\n    in_channels=3,\n    out_channels=8,\n    kernel_size=3,\n    bias_attr=False)\n",
+        T + "c = nn.Conv2d(\n    in_channels=3,\n    out_channels=8,\n    kernel_size=3,\n    bias=False)\n",
+    ),
+}
+
+
+@pytest.mark.parametrize(("before", "after"), CASES.values(), ids=CASES.keys())
+def test_converts(before, after):
+    assert_converts(before, after)
+
+
+TODO = {
+    "dropout-downscale-mode": (P + "d = nn.Dropout(0.5, mode='downscale_in_infer')\n", "unsupported-value"),
+    "conv-nhwc": (P + "c = nn.Conv2D(3, 8, 3, data_format='NHWC')\n", "unsupported-value"),
+    "unknown-keyword": (P + "c = nn.Conv2D(3, 8, 3, bogus=1)\n", "unsupported-arg"),
+    "star-args": (P + "c = nn.Conv2D(*args)\n", "unsupported-arg"),
+}
+
+
+@pytest.mark.parametrize(("source", "code"), TODO.values(), ids=TODO.keys())
+def test_left_with_todo(source, code):
+    result = convert(source)
+    assert codes(result) == [code]
+    line = source.splitlines()[1]
+    assert f"# porter: TODO({code})" in result.output and line in result.output
+    assert convert(result.output).output == result.output  # no second comment
+
+
+def test_non_literal_accepted_value_is_converted_with_a_warning():
+    result = convert(P + "c = nn.Conv2D(3, 8, 3, data_format=fmt)\n")
+    assert "nn.Conv2d(3, 8, 3)" in result.output
+    assert codes(result) == ["assumed-value"]

@@ -1,0 +1,50 @@
+"""Tensor-method rules decided from the call's shape, each reporting what it assumed."""
+
+import pytest
+
+from tests.convert.helpers import assert_converts, assert_noop, convert
+
+P = "import paddle\n"
+
+CASES = {
+    "transpose-perm-becomes-permute": (P + "y = paddle.ones([2, 3, 4]).transpose([0, 2, 1])\n", None),
+    "astype-string": (
+        P + "x = paddle.to_tensor(a)\ny = x.astype('float32')\n",
+        "import torch\nx = torch.tensor(a)\ny = x.to(torch.float32)\n",
+    ),
+    "flatten-keywords": (
+        P + "x = paddle.to_tensor(a)\ny = x.flatten(start_axis=1)\n",
+        "import torch\nx = torch.tensor(a)\ny = x.flatten(start_dim=1)\n",
+    ),
+    "cuda-blocking": (
+        P + "x = paddle.to_tensor(a)\ny = x.cuda(0, blocking=False)\n",
+        "import torch\nx = torch.tensor(a)\ny = x.cuda(0, non_blocking=True)\n",
+    ),
+}
+
+
+@pytest.mark.parametrize(("before", "after"), CASES.values(), ids=CASES.keys())
+def test_converts(before, after):
+    if after is None:
+        assert ".permute([0, 2, 1])" in convert(before).output
+        return
+    assert_converts(before, after)
+
+
+NOOP = {
+    "torch-style-transpose-two-dims": "import paddle\ny = x.transpose(0, 1)\nz = paddle\n",
+    "methods-in-a-file-without-paddle": "y = x.transpose([0, 2, 1]).astype('float32')\n",
+}
+
+
+@pytest.mark.parametrize("source", NOOP.values(), ids=NOOP.keys())
+def test_noop(source):
+    assert_noop(source) if "paddle" not in source else None
+    if "paddle" in source:
+        assert "y = x.transpose(0, 1)" in convert(source).output
+
+
+def test_every_method_rule_reports_its_assumption():
+    result = convert(P + "y = x.transpose([1, 0]).astype('int64')\n")
+    assumed = [d for d in result.diagnostics if d.code == "assumed-tensor"]
+    assert len(assumed) == 2 and all(d.safety == "review" for d in assumed)
