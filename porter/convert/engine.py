@@ -6,12 +6,15 @@ nodes and the one name resolution; imports are rewritten afterwards in one place
 
 from __future__ import annotations
 
+import ast
+import bisect
 import builtins
+import itertools
 from collections import Counter
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst._nodes.internal import CodegenState
 
 from porter.convert import names as names_mod
 from porter.convert.names import TORCH_MODULES, NameTable
@@ -164,7 +167,7 @@ def convert_source(text: str, *, path: str = "<string>", table: MappingTable | N
             ctx, converted = dispatch.run(module, table, resolution, qualified=incomplete)
         converted = imports.rewrite(converted, ctx)
         output = converted.code
-        cst.parse_module(output)  # the output must always parse
+        ast.parse(output)  # the output must always parse (Python's own parser, cheaper than libcst's)
     except Exception as error:  # noqa: BLE001 - a broken transform must not lose the user's file
         return _failed(
             text, path, 1, 0, "internal-error", f"conversion failed ({type(error).__name__}: {error})"
@@ -188,14 +191,40 @@ def _module_paths(table: MappingTable) -> frozenset[str]:
 def _positioned(module: cst.Module, ctx: Context, path: str) -> list[Diagnostic]:
     if not ctx.pending:
         return []
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    offsets = _start_offsets(module, {id(item.node) for item in ctx.pending})
+    line_starts = [0]
+    for line in module.code.splitlines(keepends=True):
+        line_starts.append(line_starts[-1] + len(line))
     diagnostics = []
     for item in ctx.pending:
-        start = positions[item.node].start if item.node in positions else None
-        line, col = (start.line, start.column + 1) if start else (1, 1)
+        offset = offsets.get(id(item.node), 0)
+        line = bisect.bisect_right(line_starts, offset)
+        col = offset - line_starts[line - 1] + 1
         diagnostics.append(Diagnostic(path, line, col, item.severity, item.code, item.message, item.safety))
     diagnostics.sort(key=lambda d: (d.line, d.col))
     return diagnostics
+
+
+class _Marks(CodegenState):
+    """Plain codegen that notes where the wanted nodes start: far cheaper than PositionProvider,
+    which tracks line and column for every node of the file."""
+
+    def __init__(self, module: cst.Module, wanted: set[int]) -> None:
+        super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
+        self.wanted = wanted
+        self.marks: dict[int, int] = {}
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        if id(node) in self.wanted and id(node) not in self.marks:
+            self.marks[id(node)] = len(self.tokens)
+
+
+def _start_offsets(module: cst.Module, wanted: set[int]) -> dict[int, int]:
+    """Character offset of each wanted node in the module's code."""
+    state = _Marks(module, wanted)
+    module._codegen(state)
+    cumulative = [0, *itertools.accumulate(len(token) for token in state.tokens)]
+    return {node: cumulative[index] for node, index in state.marks.items()}
 
 
 def _failed(text: str, path: str, line: int, col: int, code: str, message: str) -> FileResult:

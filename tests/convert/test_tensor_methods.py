@@ -48,3 +48,22 @@ def test_every_method_rule_reports_its_assumption():
     result = convert(P + "y = x.transpose([1, 0]).astype('int64')\n")
     assumed = [d for d in result.diagnostics if d.code == "assumed-tensor"]
     assert len(assumed) == 2 and all(d.safety == "review" for d in assumed)
+
+
+SHAPE = {
+    "compared-with-list": ("import paddle\nok = x.shape == [2, 3]\n", "ok = list(x.shape) == [2, 3]\n"),
+    "concatenated-with-list": ("import paddle\ns = x.shape + [1]\n", "s = list(x.shape) + [1]\n"),
+}
+
+
+@pytest.mark.parametrize(("before", "after"), SHAPE.values(), ids=SHAPE.keys())
+def test_shape_used_as_a_list(before, after):
+    result = convert(before)
+    assert result.output.endswith(after)
+    assert convert(result.output).output == result.output
+
+
+def test_shape_indexing_is_left_alone():
+    assert convert(
+        "import paddle\nn = x.shape[0]\ny = paddle.reshape(x, [x.shape[0], -1])\n"
+    ).output.startswith("import torch\nn = x.shape[0]\n")

@@ -103,7 +103,7 @@ class Dispatcher(cst.CSTTransformer):
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
         if id(original) in self.refs:
             return self._reference(original, updated)
-        return tensor_attrs.attribute(self.ctx, original, updated)
+        return updated
 
     def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
         if id(original) in self.refs:
@@ -136,6 +136,14 @@ class Dispatcher(cst.CSTTransformer):
             self.ctx.api_counts[entry.paddle] += 1
             return self.ctx.torch_name(original, entry.torch)
         return updated
+
+    def leave_Comparison(self, original: cst.Comparison, updated: cst.Comparison) -> cst.BaseExpression:
+        return tensor_attrs.comparison(self.ctx, original, updated)
+
+    def leave_BinaryOperation(
+        self, original: cst.BinaryOperation, updated: cst.BinaryOperation
+    ) -> cst.BaseExpression:
+        return tensor_attrs.binary(self.ctx, original, updated)
 
     # -- calls ----------------------------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:

@@ -37,7 +37,22 @@ def rewrite(module: cst.Module, ctx: Context) -> cst.Module:
     need_torch = ctx.need_torch and not binds_torch and not _imports_torch(module)
     if not plans and not need_torch:
         return module
-    return module.visit(_ImportRewriter(plans, "import torch" if need_torch else None))
+    rewriter = _ImportRewriter(plans, "import torch" if need_torch else None)
+    if _all_top_level(module, plans):  # the usual case: no need to walk the whole tree
+        return module.with_changes(body=rewriter._block(module.body, top=True))
+    return module.visit(rewriter)
+
+
+def _all_top_level(module: cst.Module, plans: dict[int, list[str]]) -> bool:
+    found = {
+        id(alias)
+        for statement in module.body
+        if isinstance(statement, cst.SimpleStatementLine)
+        for small in statement.body
+        if isinstance(small, cst.Import | cst.ImportFrom) and not isinstance(small.names, cst.ImportStar)
+        for alias in small.names
+    }
+    return set(plans) <= found
 
 
 def _import_for(ctx: Context, group: Group) -> str:
