@@ -1,6 +1,7 @@
 """Exact, safe Paddle -> torch weight transfer (see docs/weights.md)."""
 
 from porter.weights.transfer import (
+    TensorJoin,
     TensorLink,
     TransferError,
     TransferPlan,
@@ -13,6 +14,7 @@ from porter.weights.transfer import (
 )
 
 __all__ = [
+    "TensorJoin",
     "TensorLink",
     "TransferError",
     "TransferPlan",

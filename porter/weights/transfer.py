@@ -8,9 +8,8 @@ are called ``_mean``/``_variance``; ...). The plan accounts for every tensor on 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -49,8 +48,21 @@ class TorchOnly:
 
 
 @dataclass(frozen=True)
+class TensorJoin:
+    """Several Paddle tensors, each laid out by the rule, concatenated on axis 0 into one torch tensor
+    (torch's MultiheadAttention packs q/k/v into ``in_proj_weight``; Paddle keeps three Linears)."""
+
+    paddle_keys: tuple[str, ...]
+    torch_key: str
+    transpose: bool
+    kind: str
+    torch_shape: tuple[int, ...]
+    torch_dtype: torch.dtype
+
+
+@dataclass(frozen=True)
 class _Rule:
-    paddle_name: str | None  # None: torch-only, filled with zeros
+    paddle_name: str | tuple[str, ...] | None  # a tuple: joined; None: torch-only, filled with zeros
     kind: str
     transpose: bool = False
     reshape: bool = False
@@ -61,6 +73,7 @@ class TransferPlan:
     links: tuple[TensorLink, ...]
     torch_only: tuple[str, ...]
     fills: tuple[TorchOnly, ...] = ()
+    joins: tuple[TensorJoin, ...] = ()
     # (alias, canonical): Paddle keys that repeat another key's tensor (RNN cells), checked equal, not copied.
     aliases: tuple[tuple[str, str], ...] = ()
 
@@ -84,6 +97,19 @@ class TransferPlan:
                 continue
             tensor = _as_tensor(np.ascontiguousarray(laid_out))
             out[link.torch_key] = tensor.to(link.torch_dtype) if link.torch_dtype else tensor
+        for join in self.joins:
+            missing = [key for key in join.paddle_keys if key not in paddle_state]
+            if missing:
+                problems.append(f"  missing Paddle tensors {', '.join(missing)} for {join.torch_key}")
+                continue
+            parts = [np.asarray(paddle_state[key]) for key in join.paddle_keys]
+            joined = np.concatenate([part.T if join.transpose else part for part in parts])
+            if joined.shape != join.torch_shape:
+                problems.append(
+                    f"  {' + '.join(join.paddle_keys)} -> {join.torch_key} {_shape_text(join.torch_shape)}"
+                )
+                continue
+            out[join.torch_key] = _as_tensor(np.ascontiguousarray(joined)).to(join.torch_dtype)
         for alias, canonical in self.aliases:
             present = alias in paddle_state and canonical in paddle_state
             if present and not np.array_equal(
@@ -117,6 +143,14 @@ def _rule_for(module: nn.Module, local: str) -> _Rule:
         if family == "instancenorm":
             names["weight"] = "scale"  # Paddle InstanceNorm calls its affine weight "scale"
         return _Rule(names.get(local, local), f"{family}.{local}")
+    if isinstance(module, nn.MultiheadAttention):
+        projections = ("q_proj", "k_proj", "v_proj")  # Paddle's three Linears, [in, out] each
+        if local == "in_proj_weight":
+            return _Rule(tuple(f"{p}.weight" for p in projections), "mha.in_proj_weight", transpose=True)
+        if local == "in_proj_bias":
+            return _Rule(tuple(f"{p}.bias" for p in projections), "mha.in_proj_bias")
+        if local in ("q_proj_weight", "k_proj_weight", "v_proj_weight"):  # kdim/vdim != embed_dim
+            return _Rule(local.replace("_weight", ".weight"), f"mha.{local}", transpose=True)
     if isinstance(module, nn.PReLU) and local == "weight":
         return _Rule("_weight", "prelu.weight")
     if isinstance(module, nn.Bilinear) and local == "bias":
@@ -161,6 +195,7 @@ def _paddle_types_by_family() -> dict[str, tuple[type, ...]]:
         "conv_transpose": transposed,
         "conv": (conv._ConvNd,),  # minus the transposed ones, checked separately
         "rnn": (rnn.RNNBase,),
+        "mha": (pn.MultiHeadAttention,),
     }
 
 
@@ -217,6 +252,61 @@ def _shape_text(shape: tuple[int, ...]) -> str:
     return "[" + ", ".join(map(str, shape)) + "]"
 
 
+@dataclass
+class _Accounts:
+    """What planning found, kept until every key was seen so that all problems are reported together."""
+
+    paddle_shapes: dict[str, tuple[int, ...]]
+    links: list[TensorLink] = field(default_factory=list)
+    joins: list[TensorJoin] = field(default_factory=list)
+    fills: list[TorchOnly] = field(default_factory=list)
+    aliases: list[tuple[str, str]] = field(default_factory=list)
+    unsourced: list[str] = field(default_factory=list)
+    mismatched: dict[str, str] = field(default_factory=dict)  # matched by name, so not "unused"
+
+    def link(self, rule: _Rule, paddle_key: str, torch_key: str, tensor: torch.Tensor) -> None:
+        torch_shape = tuple(tensor.shape)
+        if paddle_key not in self.paddle_shapes:
+            self.unsourced.append(
+                f"  {torch_key} {_shape_text(torch_shape)} (expected Paddle key {paddle_key!r})"
+            )
+            return
+        paddle_shape = self.paddle_shapes[paddle_key]
+        laid_out = paddle_shape[::-1] if rule.transpose else paddle_shape
+        if laid_out == torch_shape or (rule.reshape and _numel(laid_out) == _numel(torch_shape)):
+            reshape = rule.reshape and laid_out != torch_shape
+            link = TensorLink(
+                paddle_key, torch_key, rule.transpose, rule.kind, torch_shape, tensor.dtype, reshape
+            )
+            self.links.append(link)
+            return
+        how = " after transposing" if rule.transpose else ""
+        self.mismatched[paddle_key] = (
+            f"  {paddle_key} {_shape_text(paddle_shape)} -> {torch_key} {_shape_text(torch_shape)}{how} ({rule.kind})"
+        )
+
+    def join(self, rule: _Rule, paddle_keys: tuple[str, ...], torch_key: str, tensor: torch.Tensor) -> None:
+        torch_shape = tuple(tensor.shape)
+        missing = [key for key in paddle_keys if key not in self.paddle_shapes]
+        if missing:
+            expected = ", ".join(repr(key) for key in missing)
+            self.unsourced.append(
+                f"  {torch_key} {_shape_text(torch_shape)} (expected Paddle keys {expected})"
+            )
+            return
+        shapes = [self.paddle_shapes[key][:: -1 if rule.transpose else 1] for key in paddle_keys]
+        rows = sum(shape[0] for shape in shapes if shape)
+        if all(shape[1:] == torch_shape[1:] for shape in shapes) and (rows,) == torch_shape[:1]:
+            self.joins.append(
+                TensorJoin(paddle_keys, torch_key, rule.transpose, rule.kind, torch_shape, tensor.dtype)
+            )
+            return
+        parts = " + ".join(f"{key} {_shape_text(self.paddle_shapes[key])}" for key in paddle_keys)
+        how = " transposed and" if rule.transpose else ""
+        self.mismatched[paddle_keys[0]] = f"  {parts} ->{how} joined {torch_key} {_shape_text(torch_shape)}"
+        self.mismatched.update(dict.fromkeys(paddle_keys[1:], ""))
+
+
 def plan_transfer(
     paddle_shapes: Mapping[str, tuple[int, ...]],
     torch_module: nn.Module,
@@ -225,68 +315,48 @@ def plan_transfer(
 ) -> TransferPlan:
     """Decide, for every torch state-dict entry, which Paddle tensor fills it and how."""
     rename_path = _renamer(rename)
-    paddle_shapes = {key: tuple(int(d) for d in shape) for key, shape in paddle_shapes.items()}
-    links: list[TensorLink] = []
-    fills: list[TorchOnly] = []
-    unsourced: list[str] = []
-    aliases: list[tuple[str, str]] = []
-    mismatched: dict[str, str] = {}  # Paddle key -> message; matched by name, so not "unused"
+    accounts = _Accounts({key: tuple(int(d) for d in shape) for key, shape in paddle_shapes.items()})
     for torch_key, tensor in torch_module.state_dict().items():
-        torch_shape = tuple(tensor.shape)
         path, module, local = _owner(torch_module, torch_key)
         rule = _rule_for(module, local)
-        if rule.paddle_name is None:
-            fills.append(TorchOnly(torch_key, torch_shape, tensor.dtype))
-            continue
         paddle_path = rename_path(path)
-        paddle_key = _join(paddle_path, rule.paddle_name)
-        alias = _rnn_alias(module, paddle_path, local)
-        if alias in paddle_shapes:
-            aliases.append((alias, paddle_key))
-        if paddle_key not in paddle_shapes:
-            unsourced.append(f"  {torch_key} {_shape_text(torch_shape)} (expected Paddle key {paddle_key!r})")
-            continue
-        paddle_shape = paddle_shapes[paddle_key]
-        laid_out = paddle_shape[::-1] if rule.transpose else paddle_shape
-        fits = laid_out == torch_shape or (rule.reshape and _numel(laid_out) == _numel(torch_shape))
-        if not fits:
-            how = " after transposing" if rule.transpose else ""
-            mismatched[paddle_key] = (
-                f"  {paddle_key} {_shape_text(paddle_shape)} -> {torch_key} {_shape_text(torch_shape)}"
-                f"{how} ({rule.kind})"
+        if rule.paddle_name is None:
+            accounts.fills.append(TorchOnly(torch_key, tuple(tensor.shape), tensor.dtype))
+        elif isinstance(rule.paddle_name, tuple):
+            accounts.join(
+                rule, tuple(_join(paddle_path, name) for name in rule.paddle_name), torch_key, tensor
             )
-            continue
-        reshape = rule.reshape and laid_out != torch_shape
-        links.append(
-            TensorLink(paddle_key, torch_key, rule.transpose, rule.kind, torch_shape, tensor.dtype, reshape)
-        )
-    _raise_on_problems(paddle_shapes, links, mismatched, unsourced, aliases)
+        else:
+            paddle_key = _join(paddle_path, rule.paddle_name)
+            accounts.link(rule, paddle_key, torch_key, tensor)
+            alias = _rnn_alias(module, paddle_path, local)
+            if alias in accounts.paddle_shapes:
+                accounts.aliases.append((alias, paddle_key))
+    _raise_on_problems(accounts)
     return TransferPlan(
-        links=tuple(links),
-        torch_only=tuple(fill.torch_key for fill in fills),
-        fills=tuple(fills),
-        aliases=tuple(aliases),
+        links=tuple(accounts.links),
+        torch_only=tuple(fill.torch_key for fill in accounts.fills),
+        fills=tuple(accounts.fills),
+        joins=tuple(accounts.joins),
+        aliases=tuple(accounts.aliases),
     )
 
 
-def _raise_on_problems(
-    paddle_shapes: Mapping[str, tuple[int, ...]],
-    links: list[TensorLink],
-    mismatched: dict[str, str],
-    unsourced: list[str],
-    aliases: list[tuple[str, str]],
-) -> None:
-    uses = Counter(link.paddle_key for link in links)
-    named = set(uses) | set(mismatched) | {alias for alias, _ in aliases}
-    unused = [f"  {key} {_shape_text(shape)}" for key, shape in paddle_shapes.items() if key not in named]
-    reused = [
-        f"  {key} feeds {', '.join(link.torch_key for link in links if link.paddle_key == key)}"
-        for key, count in uses.items()
-        if count > 1
+def _raise_on_problems(accounts: _Accounts) -> None:
+    feeds: dict[str, list[str]] = {}  # Paddle key -> the torch keys it fills
+    for link in accounts.links:
+        feeds.setdefault(link.paddle_key, []).append(link.torch_key)
+    for join in accounts.joins:
+        for key in join.paddle_keys:
+            feeds.setdefault(key, []).append(join.torch_key)
+    named = set(feeds) | set(accounts.mismatched) | {alias for alias, _ in accounts.aliases}
+    unused = [
+        f"  {key} {_shape_text(shape)}" for key, shape in accounts.paddle_shapes.items() if key not in named
     ]
+    reused = [f"  {key} feeds {', '.join(targets)}" for key, targets in feeds.items() if len(targets) > 1]
     sections = [
-        ("shape mismatches (Paddle -> torch)", list(mismatched.values())),
-        ("torch tensors with no Paddle source", unsourced),
+        ("shape mismatches (Paddle -> torch)", [line for line in accounts.mismatched.values() if line]),
+        ("torch tensors with no Paddle source", accounts.unsourced),
         ("Paddle tensors not used", unused),
         ("Paddle tensors used more than once", reused),
     ]
@@ -332,16 +402,19 @@ def check_layer_types(plan: TransferPlan, paddle_layer: Any) -> None:
     sublayers = dict(paddle_layer.named_sublayers(include_self=True))
     problems: list[str] = []
     seen: set[str] = set()
-    for link in plan.links:
-        family = link.kind.partition(".")[0]
-        path = link.paddle_key.rpartition(".")[0]
+    sources = [(link.kind, link.paddle_key, link.torch_key) for link in plan.links]
+    sources += [(join.kind, join.paddle_keys[0], join.torch_key) for join in plan.joins]
+    for kind, paddle_key, torch_key in sources:
+        family = kind.partition(".")[0]
+        # The rule's Paddle layer owns the key; MultiheadAttention reads keys of its q/k/v sublayers.
+        path = ".".join(paddle_key.split(".")[: -2 if family == "mha" else -1])
         if family not in expected or path in seen:
             continue
         seen.add(path)
         found = sublayers.get(path)
         wrong_conv = family == "conv" and isinstance(found, expected["conv_transpose"])
         if not isinstance(found, expected[family]) or wrong_conv:
-            torch_path = link.torch_key.rpartition(".")[0] or "(root)"
+            torch_path = torch_key.rpartition(".")[0] or "(root)"
             problems.append(
                 f"  torch {torch_path} is a {family} layer, but Paddle {path or '(root)'} is "
                 f"{type(found).__name__ if found is not None else 'missing'}"

@@ -76,6 +76,24 @@ class TorchStack(tn.Module):
         return self.head(x)
 
 
+class PaddleAttention(pn.Layer):
+    def __init__(self, **options):
+        super().__init__()
+        self.attn = pn.MultiHeadAttention(8, 2, **options)
+
+    def forward(self, query, key, value):
+        return self.attn(query, key, value)
+
+
+class TorchAttention(tn.Module):
+    def __init__(self, **options):
+        super().__init__()
+        self.attn = tn.MultiheadAttention(8, 2, batch_first=True, **options)
+
+    def forward(self, query, key, value):
+        return self.attn(query, key, value, need_weights=False)[0]
+
+
 def _floats(*shape):
     return np.random.default_rng(1).standard_normal(shape)
 
@@ -143,6 +161,26 @@ PAIRS = {
     ),
     "gru": (lambda: pn.GRU(3, 4), lambda: tn.GRU(3, 4, batch_first=True), [_floats(2, 5, 3)]),
     "simple_rnn": (lambda: pn.SimpleRNN(3, 4), lambda: tn.RNN(3, 4, batch_first=True), [_floats(2, 5, 3)]),
+    "multihead_self_attention": (
+        PaddleAttention,
+        TorchAttention,
+        [_floats(2, 5, 8), _floats(2, 5, 8), _floats(2, 5, 8)],
+    ),
+    "multihead_attention_kdim_vdim": (
+        lambda: PaddleAttention(kdim=4, vdim=6),
+        lambda: TorchAttention(kdim=4, vdim=6),
+        [_floats(2, 5, 8), _floats(2, 3, 4), _floats(2, 3, 6)],
+    ),
+    "multihead_attention_no_bias": (
+        lambda: PaddleAttention(bias_attr=False),
+        lambda: TorchAttention(bias=False),
+        [_floats(2, 5, 8), _floats(2, 5, 8), _floats(2, 5, 8)],
+    ),
+    "transformer_encoder_layer": (
+        lambda: pn.TransformerEncoderLayer(8, 2, 16, dropout=0.0),
+        lambda: tn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True),
+        [_floats(2, 5, 8)],
+    ),
     "sequential_nesting": (
         lambda: pn.Sequential(pn.Linear(3, 4), pn.ReLU(), pn.Sequential(pn.Linear(4, 4), pn.BatchNorm1D(4))),
         lambda: tn.Sequential(tn.Linear(3, 4), tn.ReLU(), tn.Sequential(tn.Linear(4, 4), tn.BatchNorm1d(4))),
@@ -174,9 +212,11 @@ def test_copied_pair_forwards_agree(name):
 def test_every_tensor_is_used_exactly_once(name):
     paddle_layer, torch_module, plan, _ = _copied_pair(name)
     paddle_uses = Counter(link.paddle_key for link in plan.links)
+    paddle_uses.update(key for join in plan.joins for key in join.paddle_keys)
     paddle_uses.update(alias for alias, _ in plan.aliases)
     assert paddle_uses == Counter(paddle_layer.state_dict().keys())
     torch_fills = Counter(link.torch_key for link in plan.links)
+    torch_fills.update(join.torch_key for join in plan.joins)
     torch_fills.update(plan.torch_only)
     assert torch_fills == Counter(torch_module.state_dict().keys())
 
@@ -400,3 +440,24 @@ def test_bfloat16_weights_keep_their_values(tmp_path, torch_dtype):
         state = transfer_state_dict(paddle_state_to_numpy(source), tn.Linear(3, 2).to(torch_dtype))
         assert state["weight"].dtype == torch_dtype
         np.testing.assert_array_equal(state["weight"].float().numpy(), as_float32.T)
+
+
+def test_attention_projection_missing_from_the_join_is_named():
+    state = paddle_state_to_numpy(randomize_paddle(PaddleAttention()))
+    del state["attn.k_proj.bias"]
+    with pytest.raises(
+        TransferError, match=r"attn\.in_proj_bias \[24\] \(expected Paddle keys 'attn\.k_proj\.bias'\)"
+    ):
+        transfer_state_dict(state, TorchAttention())
+
+
+def test_attention_join_shape_mismatch_lists_every_part():
+    state = paddle_state_to_numpy(randomize_paddle(PaddleAttention(kdim=4, vdim=6)))
+    with pytest.raises(TransferError) as error:
+        transfer_state_dict(state, TorchAttention())
+    message = str(error.value)
+    assert (
+        "attn.q_proj.weight [8, 8] + attn.k_proj.weight [4, 8] + attn.v_proj.weight [6, 8] -> "
+        "transposed and joined attn.in_proj_weight [24, 8]"
+    ) in message
+    assert "not used" not in message
