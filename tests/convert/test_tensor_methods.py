@@ -67,3 +67,24 @@ def test_shape_indexing_is_left_alone():
     assert convert(
         "import paddle\nn = x.shape[0]\ny = paddle.reshape(x, [x.shape[0], -1])\n"
     ).output.startswith("import torch\nn = x.shape[0]\n")
+
+
+def test_numpy_detaches_and_moves_to_cpu():
+    assert convert("import paddle\ny = paddle.to_tensor(a)\nv = y.numpy()\n").output.endswith(
+        "v = y.detach().cpu().numpy()\n"
+    )
+
+
+def test_seed_shape_check_keeps_numpy_methods():
+    """Seed 004's shape check: the astype is numpy's, the to_tensor is Paddle's."""
+    before = (
+        "import numpy as np\nimport paddle\n"
+        "x = np.random.randn(*[1, 3, 224, 224])\nx = x.astype('float32')\nx = paddle.to_tensor(x)\n"
+        "y = x.astype('float16')\n"
+    )
+    after = (
+        "import numpy as np\nimport torch\n"
+        "x = np.random.randn(*[1, 3, 224, 224])\nx = x.astype('float32')\nx = torch.tensor(x)\n"
+        "y = x.to(torch.float16)\n"
+    )
+    assert_converts(before, after)

@@ -19,6 +19,7 @@ from porter.convert.table import ApiMapping, Category, MappingTable, Safety
 from porter.convert.transforms import calls, param_attr, tensor_attrs
 from porter.convert.transforms.base import CallSite, NotConverted
 from porter.convert.transforms.named import CALL_TRANSFORMS
+from porter.convert.transforms.provenance import Provenance
 from porter.convert.transforms.values import DTYPES
 
 TODO_PREFIX = "# porter: TODO"
@@ -36,13 +37,14 @@ def run(
     module: cst.Module, table: MappingTable, names: NameTable, qualified: frozenset[int] = frozenset()
 ) -> tuple[Context, cst.Module]:
     ctx = Context(table, names, qualified)
-    return ctx, module.visit(Dispatcher(ctx))
+    return ctx, module.visit(Dispatcher(ctx, Provenance(module)))
 
 
 class Dispatcher(cst.CSTTransformer):
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, provenance: Provenance) -> None:
         super().__init__()
         self.ctx = ctx
+        self.provenance = provenance
         self.refs = ctx.names.refs
         self.call_funcs: set[int] = set()
         self.deferred: set[int] = set()
@@ -91,6 +93,17 @@ class Dispatcher(cst.CSTTransformer):
                 self._todo(alias, "shadowed", "shadowed-name", message)
 
     # -- references -----------------------------------------------------------------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.provenance.enter()
+
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
+        self.provenance.leave()
+        return updated
+
+    def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
+        self.provenance.assigned(original)
+        return updated
+
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.class_bases.update(id(base.value) for base in node.bases)  # subclassing passes no arguments
 
@@ -177,6 +190,8 @@ class Dispatcher(cst.CSTTransformer):
 
     def _method(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         assert isinstance(original.func, cst.Attribute)
+        if self.provenance.is_numpy(original.func.value):
+            return updated  # a numpy array's method, not a tensor's
         entries = self.ctx.table.methods_named(original.func.attr.value)
         # The receiver's type is unknown: an entry that converts wins over one that has no equivalent.
         for entry in sorted(entries, key=lambda e: e.category is Category.NO_EQUIVALENT):

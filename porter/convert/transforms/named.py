@@ -31,6 +31,7 @@ CALL_TRANSFORMS: dict[str, Callable] = {
     "astype": tensor_ops.astype,
     "tensor_transpose": tensor_ops.tensor_transpose,
     "flatten_method": tensor_ops.flatten_method,
+    "to_numpy": tensor_ops.to_numpy,
     "set_device": devices.set_device,
     "cuda": devices.cuda,
     "save_load": misc.save_load,

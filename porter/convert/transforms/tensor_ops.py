@@ -99,6 +99,17 @@ def tensor_transpose(site: CallSite) -> cst.BaseExpression:
     )
 
 
+def to_numpy(site: CallSite) -> cst.BaseExpression:
+    """Paddle's ``x.numpy()`` copies any tensor; torch's refuses tensors that need grad or live on a
+    GPU, so ``x.detach().cpu().numpy()`` (both no-ops when not needed)."""
+    if site.updated.args:
+        raise NotConverted("unsupported-arg", "x.numpy() takes no arguments in Paddle")
+    _assumed(site, "numpy()")
+    detached = cst.Call(cst.Attribute(site.receiver, cst.Name("detach")))
+    on_cpu = cst.Call(cst.Attribute(detached, cst.Name("cpu")))
+    return site.updated.with_changes(func=cst.Attribute(on_cpu, cst.Name("numpy")))
+
+
 def flatten_method(site: CallSite) -> cst.BaseExpression:
     _assumed(site, "flatten")
     return calls.rewrite(site)

@@ -1,0 +1,58 @@
+"""Which local names hold numpy arrays, in textual order: method rules skip those receivers.
+
+Tensor-method calls carry no types, and numpy arrays share method names with Paddle tensors
+(``astype``, ``transpose``, ``reshape`` ...). Seed 004 itself does ``x = np.random.randn(...)``,
+``x = x.astype('float32')``, ``x = paddle.to_tensor(x)``. A name whose latest assignment (in the same
+function, earlier in the text) was numpy-rooted is taken to be an array; everything else keeps the
+tensor assumption. Loops can defeat textual order, so this only ever *withholds* a rewrite.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from porter.convert.names import dotted_name
+
+
+class Provenance:
+    def __init__(self, module: cst.Module) -> None:
+        self.numpy_modules = _numpy_aliases(module)
+        self.scopes: list[dict[str, bool]] = [{}]
+
+    def enter(self) -> None:
+        self.scopes.append({})
+
+    def leave(self) -> None:
+        self.scopes.pop()
+
+    def assigned(self, node: cst.Assign) -> None:
+        is_array = self.is_numpy(node.value)
+        for target in node.targets:
+            if isinstance(target.target, cst.Name):
+                self.scopes[-1][target.target.value] = is_array
+
+    def is_numpy(self, node: cst.BaseExpression) -> bool:
+        """A numpy-module call/attribute chain, ``t.numpy()``, or a method chain on a numpy name."""
+        while True:
+            if isinstance(node, cst.Call):
+                if isinstance(node.func, cst.Attribute) and node.func.attr.value == "numpy" and not node.args:
+                    return True
+                node = node.func
+            elif isinstance(node, cst.Attribute | cst.Subscript):
+                node = node.value
+            elif isinstance(node, cst.Name):
+                return node.value in self.numpy_modules or self.scopes[-1].get(node.value, False)
+            else:
+                return False
+
+
+def _numpy_aliases(module: cst.Module) -> frozenset[str]:
+    aliases = set()
+    for statement in module.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Import):
+                    for alias in small.names:
+                        if dotted_name(alias.name) == "numpy":
+                            aliases.add(alias.asname.name.value if alias.asname else "numpy")
+    return frozenset(aliases)
