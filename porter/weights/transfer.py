@@ -211,6 +211,22 @@ def _rnn_alias(module: nn.Module, paddle_path: str, local: str) -> str | None:
     return _join(paddle_path, match["layer"], cell, match["tensor"])
 
 
+# Child modules torch names differently from Paddle, decided by the parent's type.
+_CHILD_NAMES: tuple[tuple[type, dict[str, str]], ...] = (
+    (nn.TransformerDecoderLayer, {"multihead_attn": "cross_attn"}),
+)
+
+
+def _paddle_child_names(torch_module: nn.Module, path: str) -> str:
+    """``decoder.layers.0.multihead_attn`` -> ``decoder.layers.0.cross_attn``; other paths unchanged."""
+    module, names = torch_module, []
+    for part in path.split(".") if path else []:
+        renames = next((table for owner, table in _CHILD_NAMES if isinstance(module, owner)), {})
+        names.append(renames.get(part, part))
+        module = module.get_submodule(part)
+    return ".".join(names)
+
+
 # -- renaming ---------------------------------------------------------------------------------------
 
 
@@ -319,7 +335,7 @@ def plan_transfer(
     for torch_key, tensor in torch_module.state_dict().items():
         path, module, local = _owner(torch_module, torch_key)
         rule = _rule_for(module, local)
-        paddle_path = rename_path(path)
+        paddle_path = rename_path(_paddle_child_names(torch_module, path))
         if rule.paddle_name is None:
             accounts.fills.append(TorchOnly(torch_key, tuple(tensor.shape), tensor.dtype))
         elif isinstance(rule.paddle_name, tuple):

@@ -181,6 +181,16 @@ PAIRS = {
         lambda: tn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True),
         [_floats(2, 5, 8)],
     ),
+    "transformer_decoder_layer": (
+        lambda: pn.TransformerDecoderLayer(8, 2, 16, dropout=0.0),
+        lambda: tn.TransformerDecoderLayer(8, 2, 16, dropout=0.0, batch_first=True),
+        [_floats(2, 5, 8), _floats(2, 3, 8)],
+    ),
+    "transformer": (
+        lambda: pn.Transformer(8, 2, 1, 1, 16, dropout=0.0),
+        lambda: tn.Transformer(8, 2, 1, 1, 16, dropout=0.0, batch_first=True),
+        [_floats(2, 5, 8), _floats(2, 3, 8)],
+    ),
     "sequential_nesting": (
         lambda: pn.Sequential(pn.Linear(3, 4), pn.ReLU(), pn.Sequential(pn.Linear(4, 4), pn.BatchNorm1D(4))),
         lambda: tn.Sequential(tn.Linear(3, 4), tn.ReLU(), tn.Sequential(tn.Linear(4, 4), tn.BatchNorm1d(4))),
