@@ -1,0 +1,283 @@
+"""Find the layer where the two sides first part ways.
+
+Both models run once more with hooks on every sublayer. Each call is keyed by module path and
+call index (a shared ``self.relu`` called five times gives ``relu``, ``relu#1`` ... ``relu#4``), so
+torch calls line up with Paddle calls by name, never by position. Paddle runs first and its layer
+inputs/outputs are kept; torch calls are compared as they happen, so only one side's activations
+are ever held in memory.
+
+The *first divergent layer* is the first call, in torch completion order, whose inputs agree but
+whose output does not: that layer (or, for a container, code in its own ``forward``) is broken.
+Completion order puts children before their container, so the innermost culprit comes first.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from porter.verify.compare import Tolerance, compare_outputs, is_tensor, to_numpy
+
+ROOT = "(model)"
+
+
+def snapshot(value: Any) -> Any:
+    """Nested tensors -> nested numpy copies (copies: a later in-place op must not change them)."""
+    if isinstance(value, Mapping):
+        return {key: snapshot(item) for key, item in value.items()}
+    if isinstance(value, (tuple, list)):
+        return [snapshot(item) for item in value]
+    return to_numpy(value) if is_tensor(value) else value
+
+
+def _tensor_args(args: tuple) -> list[np.ndarray]:
+    return [to_numpy(arg) for arg in args if is_tensor(arg)]
+
+
+def call_key(path: str, call: int) -> str:
+    name = path or ROOT
+    return name if call == 0 else f"{name}#{call}"
+
+
+@dataclass
+class _Recorder:
+    """Pairs pre-hooks (inputs) with post-hooks (outputs) per module path, in completion order."""
+
+    on_call: Callable[[str, int, str, list[np.ndarray], Any], None]
+
+    def __post_init__(self) -> None:
+        self.calls: dict[str, int] = defaultdict(int)
+        self.open: list[tuple[str, int, list[np.ndarray]]] = []  # calls entered, not yet returned
+
+    def pre(self, path: str, args: tuple) -> None:
+        self.open.append((path, self.calls[path], _tensor_args(args)))
+        self.calls[path] += 1
+
+    def post(self, path: str, type_name: str, output: Any) -> None:
+        index = max(i for i, entry in enumerate(self.open) if entry[0] == path)
+        _, call, inputs = self.open.pop(index)
+        self.on_call(path, call, type_name, inputs, snapshot(output))
+
+    def innermost_open(self) -> str:
+        """The call that was running when an exception escaped."""
+        path, call, _ = self.open[-1] if self.open else ("", 0, None)
+        return call_key(path, call)
+
+
+def _run_paddle(model, inputs: tuple, recorder: _Recorder) -> None:
+    handles = []
+    for path, layer in model.named_sublayers(include_self=True):
+        kind = type(layer).__name__
+        handles.append(layer.register_forward_pre_hook(lambda _l, args, p=path: recorder.pre(p, args)))
+        handles.append(
+            layer.register_forward_post_hook(lambda _l, _a, out, p=path, k=kind: recorder.post(p, k, out))
+        )
+    try:
+        model(*inputs)
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+def _run_torch(model, inputs: tuple, recorder: _Recorder) -> None:
+    import torch
+
+    handles = []
+    for path, module in model.named_modules():
+        kind = type(module).__name__
+        handles.append(module.register_forward_pre_hook(lambda _m, args, p=path: recorder.pre(p, args)))
+        handles.append(
+            module.register_forward_hook(lambda _m, _a, out, p=path, k=kind: recorder.post(p, k, out))
+        )
+    try:
+        with torch.no_grad():
+            model(*inputs)
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+@dataclass(frozen=True)
+class LayerDiff:
+    """One layer call compared across the frameworks."""
+
+    order: int  # position in torch completion order
+    key: str  # torch path + call index
+    path: str  # torch module path ("" for the model itself)
+    paddle_key: str
+    torch_type: str
+    paddle_type: str
+    input_rel: float  # worst max-rel error over the call's tensor inputs (0 when it has none)
+    output_rel: float
+    inputs_agree: bool
+    outputs_agree: bool
+    problem: str = ""
+
+    @property
+    def introduced(self) -> float:
+        """Error this call adds on top of what it received; inherited error scores 0."""
+        if not np.isfinite(self.input_rel):
+            return 0.0
+        return max(self.output_rel - self.input_rel, 0.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "introduced": self.introduced}
+
+
+@dataclass(frozen=True)
+class Divergence:
+    first: LayerDiff | None
+    layers: tuple[LayerDiff, ...]  # every matched call, torch completion order
+    only_in_paddle: tuple[str, ...]
+    only_in_torch: tuple[str, ...]
+    torch_error: str = ""  # the torch forward raised: where and what
+
+    def ranked(self) -> list[LayerDiff]:
+        """Calls out of tolerance, most suspicious first.
+
+        1. culprits: inputs agree, output does not, and no sublayer of theirs is such a call
+           (largest error first);
+        2. containers of a culprit (their error is the culprit's);
+        3. calls that only inherited a wrong input, by the error they add on top of it.
+        """
+        failing = [d for d in self.layers if not d.outputs_agree]
+        fresh = [d for d in failing if d.inputs_agree]
+
+        def contains_fresh(d: LayerDiff) -> bool:
+            prefix = f"{d.path}." if d.path else ""
+            return any(o is not d and o.order < d.order and o.path.startswith(prefix) for o in fresh)
+
+        def rank(d: LayerDiff) -> tuple:
+            if d.inputs_agree:
+                group = 1 if contains_fresh(d) else 0
+                return (group, -d.output_rel, d.order)
+            return (2, -d.introduced, d.order)
+
+        return sorted(failing, key=rank)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "first_divergent_layer": self.first.to_dict() if self.first else None,
+            "ranked": [d.to_dict() for d in self.ranked()],
+            "only_in_paddle": list(self.only_in_paddle),
+            "only_in_torch": list(self.only_in_torch),
+            "torch_error": self.torch_error,
+        }
+
+    def render(self, limit: int = 10) -> str:
+        lines = []
+        if self.first is None:
+            lines.append(
+                "first divergent layer: none found (every matched layer whose inputs agree also agrees "
+                "on its output; look at the unmatched layers and code outside modules)"
+            )
+        else:
+            f = self.first
+            types = (
+                f.torch_type
+                if f.torch_type == f.paddle_type
+                else f"paddle {f.paddle_type}, torch {f.torch_type}"
+            )
+            why = f.problem or f"output max rel {f.output_rel:.3e}"
+            lines.append(
+                f"first divergent layer: {f.key} ({types}): inputs agree (max rel {f.input_rel:.1e}), "
+                f"output differs ({why})"
+            )
+        ranked = self.ranked()
+        if ranked:
+            width = max(len(d.key) for d in ranked[:limit])
+            lines.append(
+                f"  rank  {'layer':<{width}}  {'torch type':<18}  in max rel  out max rel  introduced"
+            )
+            for rank, d in enumerate(ranked[:limit], 1):
+                mark = "  <- first divergent" if d is self.first else ""
+                out = d.problem if d.problem else f"{d.output_rel:11.3e}"
+                lines.append(
+                    f"  {rank:<4}  {d.key:<{width}}  {d.torch_type:<18}  {d.input_rel:10.3e}  {out}  "
+                    f"{d.introduced:10.3e}{mark}"
+                )
+            if len(ranked) > limit:
+                lines.append(f"  ... {len(ranked) - limit} more layers out of tolerance")
+        if self.torch_error:
+            lines.append(f"  torch forward raised: {self.torch_error}")
+        for side, keys in (("paddle", self.only_in_paddle), ("torch", self.only_in_torch)):
+            if keys:
+                shown = ", ".join(keys[:8]) + (" ..." if len(keys) > 8 else "")
+                lines.append(f"  calls only in {side} (not compared): {shown}")
+        return "\n".join(lines)
+
+
+def _max_rel(comparison) -> tuple[float, str]:
+    if comparison.structure_error:
+        return float("inf"), comparison.structure_error
+    worst = comparison.worst
+    if worst is None:
+        return 0.0, ""
+    return worst.max_rel, worst.problem
+
+
+def locate(
+    paddle_model,
+    torch_model,
+    paddle_inputs: tuple,
+    torch_inputs: tuple,
+    tolerance: Tolerance,
+    *,
+    torch_to_paddle_path: Callable[[str], str] = lambda path: path,
+) -> Divergence:
+    """Run both models with hooks and compare every layer call; both must already be in eval mode."""
+    paddle_calls: dict[str, tuple[str, list[np.ndarray], Any]] = {}
+
+    def keep(path, call, kind, inputs, output):
+        paddle_calls[call_key(path, call)] = (kind, inputs, output)
+
+    _run_paddle(paddle_model, paddle_inputs, _Recorder(keep))
+
+    diffs: list[LayerDiff] = []
+    only_torch: list[str] = []
+
+    def compare(path, call, kind, inputs, output):
+        key = call_key(path, call)
+        paddle_key = call_key(torch_to_paddle_path(path), call)
+        if paddle_key not in paddle_calls:
+            only_torch.append(key)
+            return
+        paddle_kind, paddle_inputs_, paddle_output = paddle_calls.pop(paddle_key)
+        ins = compare_outputs(paddle_inputs_, inputs, tolerance, root="input")
+        outs = compare_outputs(paddle_output, output, tolerance, root="output")
+        input_rel, _ = _max_rel(ins)
+        output_rel, problem = _max_rel(outs)
+        diffs.append(
+            LayerDiff(
+                order=len(diffs),
+                key=key,
+                path=path,
+                paddle_key=paddle_key,
+                torch_type=kind,
+                paddle_type=paddle_kind,
+                input_rel=input_rel,
+                output_rel=output_rel,
+                inputs_agree=ins.passed,
+                outputs_agree=outs.passed,
+                problem=problem,
+            )
+        )
+
+    recorder = _Recorder(compare)
+    torch_error = ""
+    try:
+        _run_torch(torch_model, torch_inputs, recorder)
+    except Exception as error:  # a broken port may crash mid-forward; what ran so far still counts
+        torch_error = f"in {recorder.innermost_open()}: {type(error).__name__}: {error}"
+    first = next((d for d in diffs if d.inputs_agree and not d.outputs_agree), None)
+    return Divergence(
+        first=first,
+        layers=tuple(diffs),
+        only_in_paddle=tuple(paddle_calls),
+        only_in_torch=tuple(only_torch),
+        torch_error=torch_error,
+    )

@@ -1,0 +1,390 @@
+"""verify_pair: copy the Paddle weights into the torch model, run both, and judge the port.
+
+The result is a structured ``ParityResult`` (forward, gradients, training, divergence table) that
+renders as text or JSON; nothing is printed here.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from porter.verify import runtime
+from porter.verify.compare import (
+    Comparison,
+    Tolerance,
+    compare_outputs,
+    render_table,
+    to_numpy,
+    tolerance_for,
+)
+from porter.verify.locate import Divergence, locate, snapshot
+from porter.verify.train import TrainReport, gradient_parity, train_parity
+
+Inputs = Sequence[int] | np.ndarray | Sequence[np.ndarray]
+
+
+@dataclass(frozen=True)
+class Settings:
+    dtype: str
+    device: str
+    seed: int
+    tolerance: Tolerance
+    input_shapes: tuple[tuple[int, ...], ...]
+    backward: bool
+    train_steps: int
+    optimizer: str
+
+
+@dataclass(frozen=True)
+class ParityResult:
+    name: str
+    settings: Settings
+    forward: Comparison
+    divergence: Divergence | None = None
+    gradients: Comparison | None = None
+    train: TrainReport | None = None
+    notes: tuple[str, ...] = ()
+    determinism: tuple[str, ...] = ()
+    seconds: float = 0.0
+    skipped: tuple[str, ...] = field(default=())  # sections not run, with the reason
+
+    @property
+    def passed(self) -> bool:
+        sections = [self.forward.passed]
+        if self.settings.backward:
+            sections.append(self.gradients is not None and self.gradients.passed)
+        if self.settings.train_steps:
+            sections.append(self.train is not None and self.train.passed)
+        return all(sections)
+
+    @property
+    def verdict(self) -> str:
+        return "PASS" if self.passed else "FAIL"
+
+    def to_dict(self) -> dict[str, Any]:
+        s = self.settings
+        return {
+            "name": self.name,
+            "verdict": self.verdict,
+            "passed": self.passed,
+            "settings": {
+                "dtype": s.dtype,
+                "device": s.device,
+                "seed": s.seed,
+                "rtol": s.tolerance.rtol,
+                "atol": s.tolerance.atol,
+                "input_shapes": [list(shape) for shape in s.input_shapes],
+                "backward": s.backward,
+                "train_steps": s.train_steps,
+                "optimizer": s.optimizer,
+            },
+            "forward": self.forward.to_dict(),
+            "divergence": self.divergence.to_dict() if self.divergence else None,
+            "gradients": self.gradients.to_dict() if self.gradients else None,
+            "train": self.train.to_dict() if self.train else None,
+            "notes": list(self.notes),
+            "skipped": list(self.skipped),
+            "determinism": list(self.determinism),
+            "seconds": round(self.seconds, 3),
+        }
+
+    def render(self) -> str:
+        s = self.settings
+        shapes = ", ".join("x".join(map(str, shape)) for shape in s.input_shapes)
+        lines = [
+            f"{self.name}: {self.verdict}  ({s.dtype}, {s.device}, seed {s.seed}, input {shapes}, "
+            f"tolerance {s.tolerance.describe()}, {self.seconds:.1f}s)",
+            f"forward   {_section_summary(self.forward)}",
+        ]
+        if not self.forward.passed:
+            lines.append(render_table(self.forward, limit=10, failures_first=True))
+        if self.divergence is not None:
+            lines.append(self.divergence.render())
+        if self.gradients is not None:
+            lines.append(f"backward  {_section_summary(self.gradients)}")
+            if not self.gradients.passed:
+                lines.append(render_table(self.gradients, limit=10, failures_first=True))
+        if self.train is not None:
+            lines += _render_train(self.train)
+        lines += [f"skipped   {reason}" for reason in self.skipped]
+        lines += [f"note      {note}" for note in self.notes]
+        if self.determinism:
+            lines.append("determinism switches:")
+            lines += [f"  {line}" for line in self.determinism]
+        return "\n".join(lines)
+
+    def summary_row(self) -> dict[str, Any]:
+        """The few numbers `porter verify all` prints per model."""
+        worst = self.forward.worst
+        row = {
+            "model": self.name,
+            "verdict": self.verdict,
+            "fwd_max_abs": worst.max_abs if worst else float("nan"),
+            "fwd_max_rel": worst.max_rel if worst else float("nan"),
+            "fwd_cosine": min((m.cosine for m in self.forward.metrics), default=float("nan")),
+            "bwd_max_rel": _worst_rel(self.gradients),
+            "train_loss_rel": _worst_rel(self.train.loss_comparison) if self.train else None,
+            "train_weight_rel": _worst_rel(self.train.weights) if self.train else None,
+            "seconds": self.seconds,
+        }
+        if self.forward.structure_error:
+            row["fwd_max_rel"] = float("inf")
+        return row
+
+
+def _worst_rel(comparison: Comparison | None) -> float | None:
+    if comparison is None:
+        return None
+    if comparison.structure_error:
+        return float("inf")
+    worst = comparison.worst
+    return worst.max_rel if worst else 0.0
+
+
+def _section_summary(comparison: Comparison) -> str:
+    verdict = "ok  " if comparison.passed else "FAIL"
+    if comparison.structure_error:
+        return f"{verdict}  {comparison.structure_error}"
+    worst = comparison.worst
+    if worst is None:
+        return f"{verdict}  nothing to compare"
+    failing = len(comparison.failures())
+    return (
+        f"{verdict}  worst max rel {worst.max_rel:.3e} (max abs {worst.max_abs:.3e}, {worst.name}) over "
+        f"{len(comparison.metrics)} tensor(s); {failing} out of tolerance; "
+        f"min cosine {min(m.cosine for m in comparison.metrics):.7f}"
+    )
+
+
+def _render_train(train: TrainReport) -> list[str]:
+    verdict = "ok  " if train.passed else "FAIL"
+    shape = "x".join(map(str, train.batch_shape))
+    lines = [
+        f"train     {verdict}  {train.steps} {train.optimizer} steps, lr {train.learning_rate:g}, batch {shape}"
+    ]
+    for loss in train.losses:
+        lines.append(
+            f"  step {loss.step}: loss paddle {loss.paddle:.10e} torch {loss.torch:.10e} rel {loss.rel:.2e}"
+        )
+    lines.append(f"  weights after training: {_section_summary(train.weights)}")
+    if not train.weights.passed:
+        lines.append(render_table(train.weights, limit=10, failures_first=True))
+    if train.running_var:
+        worst = max(train.running_var, key=lambda n: n.max_rel)
+        ratios = [n.mean_ratio for n in train.running_var]
+        lines.append(
+            f"  BatchNorm running variance (not judged): {len(train.running_var)} layers differ by up to "
+            f"{worst.max_rel:.3e} relative ({worst.torch_key}); torch/paddle mean ratio "
+            f"{min(ratios):.6f}..{max(ratios):.6f}. Paddle updates it with the biased batch variance, torch "
+            "with the unbiased one."
+        )
+    if train.dropout_disabled:
+        lines.append(f"  dropout set to p=0 for training on: {', '.join(train.dropout_disabled)}")
+    return lines
+
+
+# --- inputs ---------------------------------------------------------------------------------------
+
+
+def _is_shape(inputs: Any) -> bool:
+    return isinstance(inputs, (tuple, list)) and len(inputs) > 0 and all(isinstance(d, int) for d in inputs)
+
+
+def make_inputs(inputs: Inputs, dtype: str, seed: int) -> list[np.ndarray]:
+    """A shape becomes one seeded standard-normal array; given arrays/tensors are cast to ``dtype``."""
+    if _is_shape(inputs):
+        return [np.random.default_rng(seed).standard_normal(tuple(inputs)).astype(dtype)]
+    if isinstance(inputs, (tuple, list)):
+        return [to_numpy(item).astype(dtype) for item in inputs]
+    return [to_numpy(inputs).astype(dtype)]
+
+
+def _has_batch_norm(torch_model) -> bool:
+    from torch.nn.modules.batchnorm import _BatchNorm
+
+    return any(isinstance(m, _BatchNorm) for m in torch_model.modules())
+
+
+def training_batch_shapes(arrays: list[np.ndarray], torch_model) -> list[tuple[int, ...]]:
+    """The forward input shapes; BatchNorm needs at least 2 samples to have a batch variance."""
+    shapes = [tuple(a.shape) for a in arrays]
+    if _has_batch_norm(torch_model):
+        shapes = [(max(shape[0], 2), *shape[1:]) if shape else shape for shape in shapes]
+    return shapes
+
+
+def align_batch_norm(paddle_model, torch_model, torch_to_paddle_path) -> list[str]:
+    """Give torch BatchNorm the epsilon and momentum Paddle really computes with.
+
+    Paddle hands BatchNorm's ``epsilon`` and ``momentum`` to its kernels as float32 attributes, also
+    for float64 tensors (measured on Paddle 3.3.1): eps 1e-5 is used as 9.99999974e-06 and the
+    running average moves by 1 - float32(0.9) = 0.10000002384. In float64 mode both show up as
+    1e-8..1e-7 relative differences in training. A torch layer whose eps equals Paddle's, and whose
+    momentum equals ``1 - paddle momentum``, up to that rounding gets Paddle's exact values; any
+    other value is a porting bug and is left alone for the comparison to catch.
+    """
+    from torch.nn.modules.batchnorm import _BatchNorm
+
+    paddle_layers = dict(paddle_model.named_sublayers())
+    aligned = []
+    for path, module in torch_model.named_modules():
+        layer = paddle_layers.get(torch_to_paddle_path(path))
+        if not isinstance(module, _BatchNorm) or layer is None:
+            continue
+        eps, momentum = getattr(layer, "_epsilon", None), getattr(layer, "_momentum", None)
+        before = (module.eps, module.momentum)
+        if eps is not None and abs(module.eps - eps) <= 1e-7 * eps:
+            module.eps = float(np.float32(eps))
+        if (
+            momentum is not None
+            and module.momentum is not None
+            and abs(module.momentum - (1 - momentum)) < 1e-6
+        ):
+            module.momentum = 1.0 - float(np.float32(momentum))
+        if (module.eps, module.momentum) != before:
+            aligned.append(path)
+    return aligned
+
+
+# --- the check ------------------------------------------------------------------------------------
+
+
+def verify_pair(
+    paddle_model,
+    torch_model,
+    inputs: Inputs,
+    *,
+    dtype: str = "float32",
+    device: str = "cpu",
+    seed: int = 0,
+    atol: float | None = None,
+    rtol: float | None = None,
+    backward: bool = False,
+    train_steps: int = 0,
+    optimizer: str = "momentum",
+    lr: float | None = None,
+    rename: Mapping[str, str] | Any = None,
+    locate_on_failure: bool = True,
+    name: str = "pair",
+) -> ParityResult:
+    """Check that ``torch_model`` computes what ``paddle_model`` computes.
+
+    Both models are changed in place: cast to ``dtype``/``device``, the Paddle weights copied into
+    the torch model, and trained for ``train_steps`` steps when asked. ``inputs`` is an input
+    shape (a seeded standard-normal input is drawn) or the input array(s) themselves.
+    ``rename`` maps torch module paths to Paddle ones where the port renamed modules (as for
+    ``porter.weights``).
+    """
+    import paddle
+    import torch
+
+    from porter.weights.transfer import _renamer, copy_paddle_to_torch
+
+    started = time.perf_counter()
+    runtime.check_dtype(dtype)
+    tolerance = tolerance_for(dtype, rtol=rtol, atol=atol)
+    place = runtime.resolve_device(device)
+    with runtime.determinism(place) as switches:
+        runtime.seed_everything(seed)
+        runtime.place_models(paddle_model, torch_model, dtype, place)
+        plan = copy_paddle_to_torch(paddle_model, torch_model, rename=rename)
+        renamer = _renamer(rename)
+        aligned = align_batch_norm(paddle_model, torch_model, renamer)
+        arrays = make_inputs(inputs, dtype, seed)
+        settings = Settings(
+            dtype=dtype,
+            device=place.kind,
+            seed=seed,
+            tolerance=tolerance,
+            input_shapes=tuple(tuple(a.shape) for a in arrays),
+            backward=backward,
+            train_steps=train_steps,
+            optimizer=optimizer,
+        )
+        paddle_model.eval()
+        torch_model.eval()
+        paddle_inputs = tuple(runtime.to_paddle(a, place) for a in arrays)
+        torch_inputs = tuple(runtime.to_torch(a, place) for a in arrays)
+        with paddle.no_grad():
+            paddle_out = snapshot(paddle_model(*paddle_inputs))
+        torch_error = ""
+        try:
+            with torch.no_grad():
+                torch_out = snapshot(torch_model(*torch_inputs))
+        except Exception as error:  # a broken port may not even run; that is a verdict, not a crash
+            torch_error = f"torch forward raised {type(error).__name__}: {error}"
+        if torch_error:
+            forward = Comparison(metrics=(), tolerance=tolerance, structure_error=torch_error)
+        else:
+            forward = compare_outputs(paddle_out, torch_out, tolerance)
+
+        divergence = None
+        if not forward.passed and locate_on_failure:
+            divergence = locate(
+                paddle_model,
+                torch_model,
+                paddle_inputs,
+                torch_inputs,
+                tolerance,
+                torch_to_paddle_path=renamer,
+            )
+
+        skipped = []
+        runnable = not forward.structure_error
+        gradients = None
+        if backward and runnable:
+            gradients = gradient_parity(
+                paddle_model,
+                torch_model,
+                paddle_inputs,
+                torch_inputs,
+                plan,
+                tolerance,
+                dtype=dtype,
+                device=place,
+                seed=seed + 1,
+            )
+        elif backward:
+            skipped.append("backward: the forward pass does not produce comparable outputs")
+        train = None
+        if train_steps and runnable:
+            train = train_parity(
+                paddle_model,
+                torch_model,
+                plan,
+                tolerance,
+                steps=train_steps,
+                batch_shapes=training_batch_shapes(arrays, torch_model),
+                dtype=dtype,
+                device=place,
+                seed=seed,
+                optimizer=optimizer,
+                lr=lr,
+            )
+        elif train_steps:
+            skipped.append("train steps: the forward pass does not produce comparable outputs")
+        notes = []
+        if aligned:
+            notes.append(
+                f"BatchNorm eps/momentum of {len(aligned)} torch layers set to the float32-rounded values "
+                "Paddle computes with"
+            )
+        if backward:
+            notes.append("backward runs in eval mode (BatchNorm uses running statistics, dropout is off)")
+        return ParityResult(
+            name=name,
+            settings=settings,
+            forward=forward,
+            divergence=divergence,
+            gradients=gradients,
+            train=train,
+            notes=tuple(notes),
+            determinism=tuple(switches.lines()),
+            seconds=time.perf_counter() - started,
+            skipped=tuple(skipped),
+        )

@@ -1,0 +1,297 @@
+"""Backward and N-step training parity.
+
+Backward: one scalar loss, ``sum(output * W)`` with a fixed seeded ``W`` per output tensor, on both
+sides; every parameter gradient is compared (Paddle Linear weights are [in, out], so their
+gradients are transposed back per the weight-transfer plan).
+
+Training: matching optimizers on seeded synthetic batches in train mode, loss per step and final
+weights compared. Two framework differences are handled openly rather than hidden:
+
+* Dropout draws different random masks in each framework, so every dropout layer gets ``p = 0``
+  on both sides for the training comparison (reported by name).
+* BatchNorm running variance: Paddle updates it with the biased batch variance, torch with the
+  unbiased one (n / (n - 1) larger). Running variances are therefore reported, with their measured
+  difference, but not part of the verdict; train-mode outputs and losses use batch statistics and
+  are unaffected, and running means are compared like weights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from porter.verify import runtime
+from porter.verify.compare import Comparison, Tolerance, compare_arrays, compare_named, flatten, to_numpy
+
+OPTIMIZERS = ("momentum", "adam")
+# Small enough that 3 steps of an untrained deep net stay stable: a diverging run amplifies float
+# noise exponentially and says nothing about the port.
+LEARNING_RATE = {"momentum": 1e-4, "adam": 1e-4}
+MOMENTUM = 0.9
+
+
+# --- losses ---------------------------------------------------------------------------------------
+
+
+def _leaves(output: Any) -> list[Any]:
+    return [leaf for _, leaf in flatten(output)]
+
+
+def seeded_arrays(shapes: Iterable[tuple[int, ...]], dtype: str, seed: int) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal(shape).astype(dtype) for shape in shapes]
+
+
+def weighted_sum(output: Any, weights: list[np.ndarray], as_tensor: Callable[[np.ndarray], Any]):
+    """sum_i sum(output_i * W_i): its gradient w.r.t. each output is exactly W_i."""
+    return sum((leaf * as_tensor(w)).sum() for leaf, w in zip(_leaves(output), weights, strict=True))
+
+
+def mean_squared_error(output: Any, targets: list[np.ndarray], as_tensor: Callable[[np.ndarray], Any]):
+    return sum(((leaf - as_tensor(t)) ** 2).mean() for leaf, t in zip(_leaves(output), targets, strict=True))
+
+
+def _output_shapes(output: Any) -> list[tuple[int, ...]]:
+    return [tuple(leaf.shape) for leaf in _leaves(output)]
+
+
+# --- parameters by plan ---------------------------------------------------------------------------
+
+
+def _oriented(array: np.ndarray, link) -> np.ndarray:
+    """A Paddle tensor in torch layout, as the weight transfer wrote it."""
+    array = array.T if link.transpose else array
+    return array.reshape(link.reshape_to) if getattr(link, "reshape_to", None) else array
+
+
+def parameter_links(plan, torch_model) -> list:
+    names = {name for name, _ in torch_model.named_parameters()}
+    return [link for link in plan.links if link.torch_key in names]
+
+
+def _paddle_grads(paddle_model) -> dict[str, np.ndarray]:
+    return {
+        name: (to_numpy(p.grad) if p.grad is not None else np.zeros(p.shape, dtype=to_numpy(p).dtype))
+        for name, p in paddle_model.named_parameters()
+    }
+
+
+def _torch_grads(torch_model) -> dict[str, np.ndarray]:
+    return {
+        name: to_numpy(p.grad) if p.grad is not None else np.zeros(tuple(p.shape), dtype=to_numpy(p).dtype)
+        for name, p in torch_model.named_parameters()
+    }
+
+
+def gradient_parity(
+    paddle_model,
+    torch_model,
+    paddle_inputs: tuple,
+    torch_inputs: tuple,
+    plan,
+    tolerance: Tolerance,
+    *,
+    dtype: str,
+    device: runtime.Device,
+    seed: int,
+) -> Comparison:
+    """Gradients of the same weighted-sum loss, per torch parameter name (eval mode)."""
+    paddle_model.clear_gradients()
+    torch_model.zero_grad(set_to_none=True)
+    paddle_out = paddle_model(*paddle_inputs)
+    weights = seeded_arrays(_output_shapes(paddle_out), dtype, seed)
+    weighted_sum(paddle_out, weights, lambda a: runtime.to_paddle(a, device)).backward()
+    weighted_sum(torch_model(*torch_inputs), weights, lambda a: runtime.to_torch(a, device)).backward()
+    paddle_grads, torch_grads = _paddle_grads(paddle_model), _torch_grads(torch_model)
+    links = parameter_links(plan, torch_model)
+    reference = {link.torch_key: _oriented(paddle_grads[link.paddle_key], link) for link in links}
+    return compare_named(
+        reference, {link.torch_key: torch_grads[link.torch_key] for link in links}, tolerance
+    )
+
+
+# --- training -------------------------------------------------------------------------------------
+
+
+def disable_dropout(paddle_model, torch_model) -> list[str]:
+    """Set p = 0 on every dropout layer of both models; returns the layer paths changed."""
+    import paddle
+    from torch.nn.modules.dropout import _DropoutNd
+
+    paddle_kinds = (
+        paddle.nn.Dropout,
+        paddle.nn.Dropout2D,
+        paddle.nn.Dropout3D,
+        paddle.nn.AlphaDropout,
+        paddle.nn.FeatureAlphaDropout,
+    )
+    changed = []
+    for path, layer in paddle_model.named_sublayers():
+        if isinstance(layer, paddle_kinds) and layer.p:
+            layer.p = 0.0
+            changed.append(f"paddle:{path}")
+    for path, module in torch_model.named_modules():
+        if isinstance(module, _DropoutNd) and module.p:
+            module.p = 0.0
+            changed.append(f"torch:{path}")
+    return changed
+
+
+def make_optimizers(name: str, paddle_model, torch_model, lr: float):
+    """The same update rule on both sides (checked against each other in tests/verify/test_train.py).
+
+    Paddle's Momentum kernel receives ``momentum`` as a float32 attribute even for float64
+    parameters, so torch is given the same float32-rounded coefficient. Adam: both default to
+    beta1 0.9, beta2 0.999, eps 1e-8, and Paddle's ``eps * sqrt(1 - beta2^t)`` inside the bias-corrected
+    step is algebraically torch's ``eps`` added to the bias-corrected ``sqrt(v)``.
+    """
+    import paddle
+    import torch
+
+    if name == "momentum":
+        return (
+            paddle.optimizer.Momentum(
+                learning_rate=lr, momentum=MOMENTUM, parameters=paddle_model.parameters()
+            ),
+            torch.optim.SGD(torch_model.parameters(), lr=lr, momentum=float(np.float32(MOMENTUM))),
+        )
+    if name == "adam":
+        return (
+            paddle.optimizer.Adam(learning_rate=lr, parameters=paddle_model.parameters()),
+            torch.optim.Adam(torch_model.parameters(), lr=lr),
+        )
+    raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {name!r}")
+
+
+@dataclass(frozen=True)
+class StepLoss:
+    step: int
+    paddle: float
+    torch: float
+
+    @property
+    def rel(self) -> float:
+        return abs(self.paddle - self.torch) / abs(self.paddle) if self.paddle else abs(self.torch)
+
+
+@dataclass(frozen=True)
+class RunningVarNote:
+    """A BatchNorm running variance after training, Paddle vs torch (reported, not judged)."""
+
+    torch_key: str
+    max_rel: float
+    mean_ratio: float  # mean(torch / paddle); > 1 when torch used the unbiased batch variance
+
+
+@dataclass(frozen=True)
+class TrainReport:
+    optimizer: str
+    learning_rate: float
+    steps: int
+    batch_shape: tuple[int, ...]
+    losses: tuple[StepLoss, ...]
+    loss_comparison: Comparison
+    weights: Comparison  # parameters and BatchNorm running means after the last step
+    running_var: tuple[RunningVarNote, ...]
+    dropout_disabled: tuple[str, ...]
+
+    @property
+    def passed(self) -> bool:
+        return self.loss_comparison.passed and self.weights.passed
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "optimizer": self.optimizer,
+            "learning_rate": self.learning_rate,
+            "steps": self.steps,
+            "batch_shape": list(self.batch_shape),
+            "losses": [{**asdict(s), "rel": s.rel} for s in self.losses],
+            "loss_comparison": self.loss_comparison.to_dict(),
+            "weights": self.weights.to_dict(),
+            "running_var": [asdict(n) for n in self.running_var],
+            "dropout_disabled": list(self.dropout_disabled),
+        }
+
+
+def _is_running_var(link) -> bool:
+    return link.kind.endswith("running_var")
+
+
+def train_parity(
+    paddle_model,
+    torch_model,
+    plan,
+    tolerance: Tolerance,
+    *,
+    steps: int,
+    batch_shapes: list[tuple[int, ...]],
+    dtype: str,
+    device: runtime.Device,
+    seed: int,
+    optimizer: str = "momentum",
+    lr: float | None = None,
+) -> TrainReport:
+    """``steps`` optimizer steps on both sides from the same weights, on seeded batches."""
+    lr = LEARNING_RATE[optimizer] if lr is None else lr
+    dropped = disable_dropout(paddle_model, torch_model)
+    paddle_model.train()
+    torch_model.train()
+    paddle_opt, torch_opt = make_optimizers(optimizer, paddle_model, torch_model, lr)
+    losses = []
+    for step in range(steps):
+        batch = seeded_arrays(batch_shapes, dtype, seed + 1000 + step)
+        paddle_opt.clear_grad()
+        torch_opt.zero_grad(set_to_none=True)
+        paddle_out = paddle_model(*(runtime.to_paddle(a, device) for a in batch))
+        targets = seeded_arrays(_output_shapes(paddle_out), dtype, seed + 2000 + step)
+        paddle_loss = mean_squared_error(paddle_out, targets, lambda a: runtime.to_paddle(a, device))
+        torch_out = torch_model(*(runtime.to_torch(a, device) for a in batch))
+        torch_loss = mean_squared_error(torch_out, targets, lambda a: runtime.to_torch(a, device))
+        paddle_loss.backward()
+        torch_loss.backward()
+        paddle_opt.step()
+        torch_opt.step()
+        losses.append(StepLoss(step + 1, float(to_numpy(paddle_loss)), float(to_numpy(torch_loss))))
+    paddle_model.eval()
+    torch_model.eval()
+
+    paddle_state = {key: to_numpy(value) for key, value in paddle_model.state_dict().items()}
+    torch_state = {key: to_numpy(value) for key, value in torch_model.state_dict().items()}
+    judged = [link for link in plan.links if not _is_running_var(link)]
+    weights = compare_named(
+        {link.torch_key: _oriented(paddle_state[link.paddle_key], link) for link in judged},
+        {link.torch_key: torch_state[link.torch_key] for link in judged},
+        tolerance,
+    )
+    notes = []
+    for link in plan.links:
+        if _is_running_var(link):
+            ref, other = paddle_state[link.paddle_key], torch_state[link.torch_key]
+            metrics = compare_arrays(link.torch_key, ref, other, tolerance)
+            notes.append(RunningVarNote(link.torch_key, metrics.max_rel, float(np.mean(other / ref))))
+    loss_comparison = Comparison(
+        (
+            compare_arrays(
+                "loss per step",
+                np.array([s.paddle for s in losses]),
+                np.array([s.torch for s in losses]),
+                tolerance,
+            ),
+        ),
+        tolerance,
+    )
+    return TrainReport(
+        optimizer=optimizer,
+        learning_rate=lr,
+        steps=steps,
+        batch_shape=tuple(batch_shapes[0]),
+        losses=tuple(losses),
+        loss_comparison=loss_comparison,
+        weights=weights,
+        running_var=tuple(notes),
+        dropout_disabled=tuple(dropped),
+    )
