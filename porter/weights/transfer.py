@@ -7,7 +7,6 @@ are called ``_mean``/``_variance``; ...). The plan accounts for every tensor on 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +14,15 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+
+from porter.weights.rules import (
+    Rule,
+    join_path,
+    paddle_child_names,
+    paddle_types_by_family,
+    rnn_alias,
+    rule_for,
+)
 
 Rename = Mapping[str, str] | Callable[[str], str] | None
 
@@ -58,14 +66,6 @@ class TensorJoin:
     kind: str
     torch_shape: tuple[int, ...]
     torch_dtype: torch.dtype
-
-
-@dataclass(frozen=True)
-class _Rule:
-    paddle_name: str | tuple[str, ...] | None  # a tuple: joined; None: torch-only, filled with zeros
-    kind: str
-    transpose: bool = False
-    reshape: bool = False
 
 
 @dataclass(frozen=True)
@@ -131,102 +131,6 @@ def _as_tensor(array: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(array)
 
 
-# -- layer rules: torch module type + local tensor name -> Paddle local name and layout -------------
-
-
-def _rule_for(module: nn.Module, local: str) -> _Rule:
-    if isinstance(module, nn.Linear) and local == "weight":
-        return _Rule("weight", "linear.weight", transpose=True)
-    if isinstance(module, nn.modules.batchnorm._NormBase):
-        family = "bn" if isinstance(module, nn.modules.batchnorm._BatchNorm) else "instancenorm"
-        names = {"running_mean": "_mean", "running_var": "_variance", "num_batches_tracked": None}
-        if family == "instancenorm":
-            names["weight"] = "scale"  # Paddle InstanceNorm calls its affine weight "scale"
-        return _Rule(names.get(local, local), f"{family}.{local}")
-    if isinstance(module, nn.MultiheadAttention):
-        projections = ("q_proj", "k_proj", "v_proj")  # Paddle's three Linears, [in, out] each
-        if local == "in_proj_weight":
-            return _Rule(tuple(f"{p}.weight" for p in projections), "mha.in_proj_weight", transpose=True)
-        if local == "in_proj_bias":
-            return _Rule(tuple(f"{p}.bias" for p in projections), "mha.in_proj_bias")
-        if local in ("q_proj_weight", "k_proj_weight", "v_proj_weight"):  # kdim/vdim != embed_dim
-            return _Rule(local.replace("_weight", ".weight"), f"mha.{local}", transpose=True)
-    if isinstance(module, nn.PReLU) and local == "weight":
-        return _Rule("_weight", "prelu.weight")
-    if isinstance(module, nn.Bilinear) and local == "bias":
-        return _Rule("bias", "bilinear.bias", reshape=True)  # Paddle keeps it as [1, out]
-    if isinstance(module, nn.LayerNorm):
-        # Paddle flattens the affine tensors: normalized_shape [3, 4] gives weight [12], torch keeps [3, 4].
-        return _Rule(local, f"layernorm.{local}", reshape=True)
-    for family_type, family in _UNCHANGED_FAMILIES:
-        if isinstance(module, family_type):
-            return _Rule(local, f"{family}.{local}")
-    return _Rule(local, "param")  # a parameter registered directly on a custom module keeps its name
-
-
-# Same names and layouts on both sides (checked with real layers in tests/weights).
-_UNCHANGED_FAMILIES: tuple[tuple[type, str], ...] = (
-    # Paddle and torch both store transposed-conv weights as [in, out // groups, *kernel].
-    (nn.modules.conv._ConvTransposeNd, "conv_transpose"),
-    (nn.modules.conv._ConvNd, "conv"),
-    (nn.Embedding, "embedding"),
-    (nn.GroupNorm, "groupnorm"),
-    (nn.Linear, "linear"),
-    (nn.Bilinear, "bilinear"),
-    (nn.RNNBase, "rnn"),
-)
-
-
-def _paddle_types_by_family() -> dict[str, tuple[type, ...]]:
-    """Paddle layer types whose tensors each torch-side rule is written for."""
-    from paddle import nn as pn
-    from paddle.nn.layer import conv, norm, rnn
-
-    transposed = (pn.Conv1DTranspose, pn.Conv2DTranspose, pn.Conv3DTranspose)
-    return {
-        "linear": (pn.Linear,),
-        "bn": (norm._BatchNormBase, pn.BatchNorm),
-        "instancenorm": (norm._InstanceNormBase,),
-        "prelu": (pn.PReLU,),
-        "bilinear": (pn.Bilinear,),
-        "layernorm": (pn.LayerNorm,),
-        "groupnorm": (pn.GroupNorm,),
-        "embedding": (pn.Embedding,),
-        "conv_transpose": transposed,
-        "conv": (conv._ConvNd,),  # minus the transposed ones, checked separately
-        "rnn": (rnn.RNNBase,),
-        "mha": (pn.MultiHeadAttention,),
-    }
-
-
-_RNN_FLAT_NAME = re.compile(r"(?P<tensor>(weight|bias)_(ih|hh))_l(?P<layer>\d+)(?P<reverse>_reverse)?")
-
-
-def _rnn_alias(module: nn.Module, paddle_path: str, local: str) -> str | None:
-    """Paddle RNN/LSTM/GRU also list each flat weight under its cell: ``0.cell.weight_ih`` = ``weight_ih_l0``."""
-    match = _RNN_FLAT_NAME.fullmatch(local)
-    if not isinstance(module, nn.RNNBase) or not match:
-        return None
-    cell = ("cell_bw" if match["reverse"] else "cell_fw") if module.bidirectional else "cell"
-    return _join(paddle_path, match["layer"], cell, match["tensor"])
-
-
-# Child modules torch names differently from Paddle, decided by the parent's type.
-_CHILD_NAMES: tuple[tuple[type, dict[str, str]], ...] = (
-    (nn.TransformerDecoderLayer, {"multihead_attn": "cross_attn"}),
-)
-
-
-def _paddle_child_names(torch_module: nn.Module, path: str) -> str:
-    """``decoder.layers.0.multihead_attn`` -> ``decoder.layers.0.cross_attn``; other paths unchanged."""
-    module, names = torch_module, []
-    for part in path.split(".") if path else []:
-        renames = next((table for owner, table in _CHILD_NAMES if isinstance(module, owner)), {})
-        names.append(renames.get(part, part))
-        module = module.get_submodule(part)
-    return ".".join(names)
-
-
 # -- renaming ---------------------------------------------------------------------------------------
 
 
@@ -242,14 +146,10 @@ def _renamer(rename: Rename) -> Callable[[str], str]:
         for cut in range(len(parts), -1, -1):
             head = ".".join(parts[:cut])
             if head in table:
-                return _join(table[head], *parts[cut:])
+                return join_path(table[head], *parts[cut:])
         return path
 
     return by_longest_prefix
-
-
-def _join(*parts: str) -> str:
-    return ".".join(part for part in parts if part)
 
 
 # -- planning ---------------------------------------------------------------------------------------
@@ -280,7 +180,7 @@ class _Accounts:
     unsourced: list[str] = field(default_factory=list)
     mismatched: dict[str, str] = field(default_factory=dict)  # matched by name, so not "unused"
 
-    def link(self, rule: _Rule, paddle_key: str, torch_key: str, tensor: torch.Tensor) -> None:
+    def link(self, rule: Rule, paddle_key: str, torch_key: str, tensor: torch.Tensor) -> None:
         torch_shape = tuple(tensor.shape)
         if paddle_key not in self.paddle_shapes:
             self.unsourced.append(
@@ -301,7 +201,7 @@ class _Accounts:
             f"  {paddle_key} {_shape_text(paddle_shape)} -> {torch_key} {_shape_text(torch_shape)}{how} ({rule.kind})"
         )
 
-    def join(self, rule: _Rule, paddle_keys: tuple[str, ...], torch_key: str, tensor: torch.Tensor) -> None:
+    def join(self, rule: Rule, paddle_keys: tuple[str, ...], torch_key: str, tensor: torch.Tensor) -> None:
         torch_shape = tuple(tensor.shape)
         missing = [key for key in paddle_keys if key not in self.paddle_shapes]
         if missing:
@@ -334,18 +234,18 @@ def plan_transfer(
     accounts = _Accounts({key: tuple(int(d) for d in shape) for key, shape in paddle_shapes.items()})
     for torch_key, tensor in torch_module.state_dict().items():
         path, module, local = _owner(torch_module, torch_key)
-        rule = _rule_for(module, local)
-        paddle_path = rename_path(_paddle_child_names(torch_module, path))
+        rule = rule_for(module, local)
+        paddle_path = rename_path(paddle_child_names(torch_module, path))
         if rule.paddle_name is None:
             accounts.fills.append(TorchOnly(torch_key, tuple(tensor.shape), tensor.dtype))
         elif isinstance(rule.paddle_name, tuple):
             accounts.join(
-                rule, tuple(_join(paddle_path, name) for name in rule.paddle_name), torch_key, tensor
+                rule, tuple(join_path(paddle_path, name) for name in rule.paddle_name), torch_key, tensor
             )
         else:
-            paddle_key = _join(paddle_path, rule.paddle_name)
+            paddle_key = join_path(paddle_path, rule.paddle_name)
             accounts.link(rule, paddle_key, torch_key, tensor)
-            alias = _rnn_alias(module, paddle_path, local)
+            alias = rnn_alias(module, paddle_path, local)
             if alias in accounts.paddle_shapes:
                 accounts.aliases.append((alias, paddle_key))
     _raise_on_problems(accounts)
@@ -414,7 +314,7 @@ def check_layer_types(plan: TransferPlan, paddle_layer: Any) -> None:
     """Each layout rule was chosen from a torch module's type; the Paddle layer it reads from must be the
     matching Paddle type, or the rule (a transpose, a renamed statistic) could be wrong even when the
     shapes happen to fit (a square Linear)."""
-    expected = _paddle_types_by_family()
+    expected = paddle_types_by_family()
     sublayers = dict(paddle_layer.named_sublayers(include_self=True))
     problems: list[str] = []
     seen: set[str] = set()

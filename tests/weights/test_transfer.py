@@ -137,6 +137,11 @@ PAIRS = {
     "batchnorm1d": (lambda: pn.BatchNorm1D(4), lambda: tn.BatchNorm1d(4), [_floats(3, 4)]),
     "batchnorm1d_3d_input": (lambda: pn.BatchNorm1D(4), lambda: tn.BatchNorm1d(4), [_floats(3, 4, 5)]),
     "batchnorm2d": (lambda: pn.BatchNorm2D(4), lambda: tn.BatchNorm2d(4), [_floats(2, 4, 3, 3)]),
+    "batchnorm2d_no_affine": (
+        lambda: pn.BatchNorm2D(4, weight_attr=False, bias_attr=False),
+        lambda: tn.BatchNorm2d(4, affine=False),
+        [_floats(2, 4, 3, 3)],
+    ),
     "batchnorm_legacy": (
         lambda: pn.BatchNorm(4, dtype="float64"),
         lambda: tn.BatchNorm2d(4),

@@ -1,0 +1,118 @@
+"""Which Paddle tensor feeds a torch tensor, and in what layout, decided by the torch module's type.
+
+Each rule was checked against real Paddle and torch layers (tests/weights/test_transfer.py compares
+forwards after the copy); a type not listed here keeps its tensor names and layouts unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from torch import nn
+
+
+@dataclass(frozen=True)
+class Rule:
+    paddle_name: str | tuple[str, ...] | None  # a tuple: joined; None: torch-only, filled with zeros
+    kind: str
+    transpose: bool = False
+    reshape: bool = False
+
+
+def rule_for(module: nn.Module, local: str) -> Rule:
+    if isinstance(module, nn.Linear) and local == "weight":
+        return Rule("weight", "linear.weight", transpose=True)
+    if isinstance(module, nn.modules.batchnorm._NormBase):
+        family = "bn" if isinstance(module, nn.modules.batchnorm._BatchNorm) else "instancenorm"
+        names = {"running_mean": "_mean", "running_var": "_variance", "num_batches_tracked": None}
+        if family == "instancenorm":
+            names["weight"] = "scale"  # Paddle InstanceNorm calls its affine weight "scale"
+        return Rule(names.get(local, local), f"{family}.{local}")
+    if isinstance(module, nn.MultiheadAttention):
+        projections = ("q_proj", "k_proj", "v_proj")  # Paddle's three Linears, [in, out] each
+        if local == "in_proj_weight":
+            return Rule(tuple(f"{p}.weight" for p in projections), "mha.in_proj_weight", transpose=True)
+        if local == "in_proj_bias":
+            return Rule(tuple(f"{p}.bias" for p in projections), "mha.in_proj_bias")
+        if local in ("q_proj_weight", "k_proj_weight", "v_proj_weight"):  # kdim/vdim != embed_dim
+            return Rule(local.replace("_weight", ".weight"), f"mha.{local}", transpose=True)
+    if isinstance(module, nn.PReLU) and local == "weight":
+        return Rule("_weight", "prelu.weight")
+    if isinstance(module, nn.Bilinear) and local == "bias":
+        return Rule("bias", "bilinear.bias", reshape=True)  # Paddle keeps it as [1, out]
+    if isinstance(module, nn.LayerNorm):
+        # Paddle flattens the affine tensors: normalized_shape [3, 4] gives weight [12], torch keeps [3, 4].
+        return Rule(local, f"layernorm.{local}", reshape=True)
+    for family_type, family in _UNCHANGED_FAMILIES:
+        if isinstance(module, family_type):
+            return Rule(local, f"{family}.{local}")
+    return Rule(local, "param")  # a parameter registered directly on a custom module keeps its name
+
+
+# Same names and layouts on both sides (checked with real layers in tests/weights).
+_UNCHANGED_FAMILIES: tuple[tuple[type, str], ...] = (
+    # Paddle and torch both store transposed-conv weights as [in, out // groups, *kernel].
+    (nn.modules.conv._ConvTransposeNd, "conv_transpose"),
+    (nn.modules.conv._ConvNd, "conv"),
+    (nn.Embedding, "embedding"),
+    (nn.GroupNorm, "groupnorm"),
+    (nn.Linear, "linear"),
+    (nn.Bilinear, "bilinear"),
+    (nn.RNNBase, "rnn"),
+)
+
+
+def paddle_types_by_family() -> dict[str, tuple[type, ...]]:
+    """Paddle layer types whose tensors each torch-side rule is written for."""
+    from paddle import nn as pn
+    from paddle.nn.layer import conv, norm, rnn
+
+    transposed = (pn.Conv1DTranspose, pn.Conv2DTranspose, pn.Conv3DTranspose)
+    return {
+        "linear": (pn.Linear,),
+        "bn": (norm._BatchNormBase, pn.BatchNorm),
+        "instancenorm": (norm._InstanceNormBase,),
+        "prelu": (pn.PReLU,),
+        "bilinear": (pn.Bilinear,),
+        "layernorm": (pn.LayerNorm,),
+        "groupnorm": (pn.GroupNorm,),
+        "embedding": (pn.Embedding,),
+        "conv_transpose": transposed,
+        "conv": (conv._ConvNd,),  # minus the transposed ones, checked separately
+        "rnn": (rnn.RNNBase,),
+        "mha": (pn.MultiHeadAttention,),
+    }
+
+
+_RNN_FLAT_NAME = re.compile(r"(?P<tensor>(weight|bias)_(ih|hh))_l(?P<layer>\d+)(?P<reverse>_reverse)?")
+
+
+def rnn_alias(module: nn.Module, paddle_path: str, local: str) -> str | None:
+    """Paddle RNN/LSTM/GRU also list each flat weight under its cell: ``0.cell.weight_ih`` = ``weight_ih_l0``."""
+    match = _RNN_FLAT_NAME.fullmatch(local)
+    if not isinstance(module, nn.RNNBase) or not match:
+        return None
+    cell = ("cell_bw" if match["reverse"] else "cell_fw") if module.bidirectional else "cell"
+    return join_path(paddle_path, match["layer"], cell, match["tensor"])
+
+
+# Child modules torch names differently from Paddle, decided by the parent's type.
+_CHILD_NAMES: tuple[tuple[type, dict[str, str]], ...] = (
+    (nn.TransformerDecoderLayer, {"multihead_attn": "cross_attn"}),
+)
+
+
+def paddle_child_names(torch_module: nn.Module, path: str) -> str:
+    """``decoder.layers.0.multihead_attn`` -> ``decoder.layers.0.cross_attn``; other paths unchanged."""
+    module, names = torch_module, []
+    for part in path.split(".") if path else []:
+        renames = next((table for owner, table in _CHILD_NAMES if isinstance(module, owner)), {})
+        names.append(renames.get(part, part))
+        module = module.get_submodule(part)
+    return ".".join(names)
+
+
+def join_path(*parts: str) -> str:
+    """Dotted path from parts, skipping empty ones (the root module's path is "")."""
+    return ".".join(part for part in parts if part)
