@@ -45,6 +45,14 @@ class TensorLink:
     # [1, out]; LayerNorm over several axes keeps its weight flat).
     reshape: bool = False
 
+    def lay_out(self, array: np.ndarray) -> np.ndarray:
+        """A Paddle array (a weight, or its gradient) in this torch tensor's layout."""
+        array = np.asarray(array)
+        laid_out = array.T if self.transpose else array
+        if self.reshape and self.torch_shape is not None and laid_out.size == _numel(self.torch_shape):
+            laid_out = laid_out.reshape(self.torch_shape)
+        return laid_out
+
 
 @dataclass(frozen=True)
 class TorchOnly:
@@ -67,6 +75,10 @@ class TensorJoin:
     torch_shape: tuple[int, ...]
     torch_dtype: torch.dtype
 
+    def lay_out(self, arrays: list[np.ndarray]) -> np.ndarray:
+        """The Paddle arrays (in ``paddle_keys`` order) joined in this torch tensor's layout."""
+        return np.concatenate([np.asarray(a).T if self.transpose else np.asarray(a) for a in arrays])
+
 
 @dataclass(frozen=True)
 class TransferPlan:
@@ -86,9 +98,7 @@ class TransferPlan:
                 problems.append(f"  missing Paddle tensor {link.paddle_key} for {link.torch_key}")
                 continue
             array = np.asarray(paddle_state[link.paddle_key])
-            laid_out = array.T if link.transpose else array
-            if link.reshape and link.torch_shape is not None and laid_out.size == _numel(link.torch_shape):
-                laid_out = laid_out.reshape(link.torch_shape)
+            laid_out = link.lay_out(array)
             if link.torch_shape is not None and laid_out.shape != link.torch_shape:
                 problems.append(
                     f"  {link.paddle_key} {_shape_text(array.shape)} -> {link.torch_key} "
@@ -102,8 +112,7 @@ class TransferPlan:
             if missing:
                 problems.append(f"  missing Paddle tensors {', '.join(missing)} for {join.torch_key}")
                 continue
-            parts = [np.asarray(paddle_state[key]) for key in join.paddle_keys]
-            joined = np.concatenate([part.T if join.transpose else part for part in parts])
+            joined = join.lay_out([paddle_state[key] for key in join.paddle_keys])
             if joined.shape != join.torch_shape:
                 problems.append(
                     f"  {' + '.join(join.paddle_keys)} -> {join.torch_key} {_shape_text(join.torch_shape)}"

@@ -476,3 +476,18 @@ def test_attention_join_shape_mismatch_lists_every_part():
         "transposed and joined attn.in_proj_weight [24, 8]"
     ) in message
     assert "not used" not in message
+
+
+def test_lay_out_turns_paddle_arrays_into_torch_layout():
+    # porter verify lays Paddle gradients out with the same methods before comparing them.
+    paddle_layer = randomize_paddle(PaddleAttention())
+    arrays = paddle_state_to_numpy(paddle_layer)
+    torch_module = TorchAttention()
+    plan = copy_paddle_to_torch(paddle_layer, torch_module)
+    target = torch_module.state_dict()
+    for link in plan.links:
+        np.testing.assert_array_equal(link.lay_out(arrays[link.paddle_key]), target[link.torch_key].numpy())
+    assert {join.torch_key for join in plan.joins} == {"attn.in_proj_weight", "attn.in_proj_bias"}
+    for join in plan.joins:
+        joined = join.lay_out([arrays[key] for key in join.paddle_keys])
+        np.testing.assert_array_equal(joined, target[join.torch_key].numpy())
