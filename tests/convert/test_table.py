@@ -26,10 +26,7 @@ UNVERIFIABLE_TORCH: dict[str, str] = {
 }
 
 # Paddle APIs implemented in C++ (pybind11) without an introspectable signature: args cannot be checked.
-UNVERIFIABLE_PADDLE: dict[str, str] = {
-    "paddle.CPUPlace": "pybind11 class, no signature",
-    "paddle.CUDAPlace": "pybind11 class, no signature",
-}
+UNVERIFIABLE_PADDLE: dict[str, str] = {}
 
 # torch methods whose Python arguments are bound by hand in C++, not taken from the native operator schema:
 # their docstring is the only description of the keywords they accept.
