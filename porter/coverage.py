@@ -140,10 +140,11 @@ class FileConversion:
 @dataclass(frozen=True)
 class Parity:
     dtype: str
-    passed: bool
+    forward_passed: bool
     forward_max_rel: float
-    backward_max_rel: float | None  # None: backward not checked for this factory
-    problem: str = ""  # why there are no numbers (build/transfer/forward error), or the failure summary
+    backward_passed: bool | None = None  # None: backward not checked for this factory
+    backward_max_rel: float | None = None
+    problem: str = ""  # why there are no numbers (transfer/forward error), or what failed
 
 
 @dataclass(frozen=True)
@@ -152,16 +153,13 @@ class FactoryResult:
     file: str
     todos: int
     parity: tuple[Parity, ...]
-    error: str = ""  # a stage before parity failed (import, build, torch-only build)
+    error: str = ""  # a stage before parity failed (import, build)
 
     @property
     def passed(self) -> bool:
-        return (
-            not self.error
-            and self.todos == 0
-            and len(self.parity) == len(DTYPES)
-            and all(p.passed for p in self.parity)
-        )
+        """Issue 5's bar: no TODO in the converted file, forward parity in float32 and float64."""
+        checked = {p.dtype for p in self.parity if p.forward_passed}
+        return not self.error and self.todos == 0 and checked == set(DTYPES)
 
     def in_dtype(self, dtype: str) -> Parity | None:
         return next((p for p in self.parity if p.dtype == dtype), None)
@@ -336,25 +334,33 @@ class Session:
                     name=case.factory,
                 )
             except Exception as error:  # noqa: BLE001 - e.g. the weights do not line up
-                parity.append(Parity(dtype, False, math.inf, None, _short(error)))
+                parity.append(Parity(dtype, False, math.inf, problem=_short(error)))
                 continue
             parity.append(_parity(dtype, result))
         return FactoryResult(case, file, todos, tuple(parity))
 
 
 def _parity(dtype: str, result) -> Parity:
-    worst = result.forward.worst
-    forward = math.inf if result.forward.structure_error or worst is None else worst.max_rel
-    backward = None
+    forward = result.forward
+    worst = forward.worst
+    forward_rel = math.inf if forward.structure_error or worst is None else worst.max_rel
+    backward_passed = backward_rel = None
     if result.settings.backward:
         gradients = result.gradients
-        backward = math.inf if gradients is None or gradients.structure_error else gradients.worst.max_rel
-    problem = ""
-    if not result.passed:
-        problem = result.forward.structure_error or "out of tolerance"
+        backward_passed = gradients is not None and gradients.passed
+        failed = gradients is None or gradients.structure_error or gradients.worst is None
+        backward_rel = math.inf if failed else gradients.worst.max_rel
+    problems = []
+    if not forward.passed:
+        problems.append(forward.structure_error or "forward out of tolerance")
         if result.divergence is not None:
-            problem += "; " + result.divergence.render().splitlines()[0]
-    return Parity(dtype, result.passed, forward, backward, problem)
+            problems.append(result.divergence.render().splitlines()[0])
+    if backward_passed is False:
+        problems.append(
+            "backward out of tolerance"
+            + (f" (worst: {result.gradients.worst.name})" if backward_rel != math.inf else "")
+        )
+    return Parity(dtype, forward.passed, forward_rel, backward_passed, backward_rel, "; ".join(problems))
 
 
 def run(factories: Sequence[str] | None = None, *, locate: bool = True) -> CoverageReport:
@@ -387,40 +393,57 @@ def _verdict(result: FactoryResult) -> str:
     return "PASS" if result.passed else "FAIL"
 
 
+def _backward_cell(parity: Parity | None, metric: Callable[[float | None], str]) -> str:
+    if parity is None or parity.backward_passed is None:
+        return "-"
+    return metric(parity.backward_max_rel) + ("" if parity.backward_passed else " (fail)")
+
+
+def _problems(result: FactoryResult) -> str:
+    if result.error:
+        return result.error
+    text = "; ".join(f"{p.dtype}: {p.problem}" for p in result.parity if p.problem)
+    if result.todos:
+        text = f"{result.todos} TODOs in {result.file}" + (f"; {text}" if text else "")
+    return text
+
+
+def _todo_summary(files: Sequence[FileConversion]) -> list[str]:
+    """Each distinct TODO once per file, with the lines it appears on."""
+    lines = []
+    for f in files:
+        seen: dict[str, list[str]] = {}
+        for todo in f.todo_lines:
+            line, _, message = todo.partition(": ")
+            seen.setdefault(message, []).append(line)
+        lines += [f"{f.path}: {message} (line {', '.join(at)})" for message, at in seen.items()]
+    return lines
+
+
 def render_text(report: CoverageReport) -> str:
     lines = [
         f"porter coverage of paddle.vision.models (paddle {report.paddle_version}, torch {report.torch_version})"
     ]
-    lines.append(
-        f"{'factory':<20} {'file':<16} {'TODOs':>5}  {'f32 fwd':>8}  {'f64 fwd':>8}  {'f32 bwd':>8}  {'f64 bwd':>8}  verdict"
-    )
+    header = ("factory", "file", "TODOs", "f32 fwd", "f64 fwd", "f32 bwd", "f64 bwd", "verdict")
+    rows = []
     for r in report.results:
         f32, f64 = r.in_dtype("float32"), r.in_dtype("float64")
-        cells = [_rel(p.forward_max_rel) if p else "-" for p in (f32, f64)] + [
-            _rel(p.backward_max_rel) if p else "-" for p in (f32, f64)
-        ]
-        lines.append(
-            f"{r.case.factory:<20} {r.file:<16} {r.todos:>5}  "
-            + "  ".join(f"{c:>8}" for c in cells)
-            + f"  {_verdict(r)}"
-        )
+        forward = [_rel(p.forward_max_rel) if p else "-" for p in (f32, f64)]
+        backward = [_backward_cell(p, _rel) for p in (f32, f64)]
+        rows.append((r.case.factory, r.file, str(r.todos), *forward, *backward, _verdict(r)))
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
     passed = sum(r.passed for r in report.results)
     lines.append(
-        f"{passed} of {len(report.results)} factories pass (float32 rel <= 1e-5, float64 rel <= 1e-10)"
+        f"{passed} of {len(report.results)} factories pass (no TODO; forward float32 <= 1e-5, float64 <= 1e-10)"
     )
     lines.append(
         "torch-only import and build: " + ("ok" if not report.torch_only else f"FAILED: {report.torch_only}")
     )
-    problems = [
-        (r.case.factory, r.error or "; ".join(f"{p.dtype}: {p.problem}" for p in r.parity if not p.passed))
-        for r in report.results
-        if not r.passed
-    ]
-    for factory, problem in problems:
-        lines.append(f"  {factory}: {problem or 'TODOs left in the converted file'}")
-    for f in report.files:
-        for todo in f.todo_lines:
-            lines.append(f"  TODO {f.path}:{todo}")
+    problems = [(r.case.factory, _problems(r)) for r in report.results]
+    lines += [f"  {factory}: {problem}" for factory, problem in problems if problem]
+    lines += [f"  TODO {line}" for line in _todo_summary(report.files)]
     return "\n".join(lines) + "\n"
 
 
@@ -437,9 +460,10 @@ The runner takes the installed package's `paddle/vision/models` directory, conve
 `pretrained=False` (factory defaults: nothing is reduced), copies the Paddle weights with porter's
 weight transfer and runs porter's parity check on a seeded batch of {batch}: forward in float32
 (max error <= 1e-5 relative to the output's scale) and float64 (<= 1e-10); backward (every parameter
-gradient, same tolerances) for one cheap factory per source file. Metrics are shown as their
-power-of-ten ceiling (`<1e-6` = below 1e-6) so that this page does not depend on the machine;
-`python -m porter.coverage` prints the exact values.
+gradient, same tolerances) for one cheap factory per source file. A factory passes when its converted
+file has no TODO and both forward checks pass. Metrics are shown as their power-of-ten ceiling
+(`<1e-6` = below 1e-6) so that this page does not depend on the machine; `python -m porter.coverage`
+prints the exact values.
 
 Converted code that uses Paddle constructs without a torch equivalent imports them from `porter.compat`
 (pure torch), so it needs porter at runtime.
@@ -447,53 +471,59 @@ Converted code that uses Paddle constructs without a torch equivalent imports th
 paddle {paddle}, torch {torch}. {summary}
 """
 
+_BACKWARD_NOTES = """\
+## Why some backward checks fail (Paddle, not the port)
+
+- Paddle's average-pooling backward kernels (AdaptiveAvgPool2D, AvgPool2D) scale the gradient by 1/N
+  computed in float32, also for float64 tensors: for a 3x3 window Paddle's float64 gradient is exactly
+  float32(1/9) = 0.1111111119..., 7.45e-9 relative away from 1/9 (tests/test_coverage.py measures it).
+  Whenever such a window is not a power of two, float64 gradients cannot agree to 1e-10.
+- GoogLeNet has no normalization layers; its float32 gradients are ill-conditioned: Paddle's own float32
+  gradients differ from its own float64 gradients (same weights, same input) by about 1e-2 relative, so a
+  1e-5 float32 bound cannot be met by any port. Its float64 gradients agree up to the pooling effect above.
+"""
+
 
 def render_markdown(report: CoverageReport) -> str:
     passed = sum(r.passed for r in report.results)
     summary = f"**{passed} of {len(report.results)} factories pass.**"
     summary += " Torch-only import and build: " + ("ok." if not report.torch_only else "FAILED.")
-    lines = [
-        _MARKDOWN_INTRO.format(
-            batch=BATCH, paddle=report.paddle_version, torch=report.torch_version, summary=summary
-        )
-    ]
+    intro = _MARKDOWN_INTRO.format(
+        batch=BATCH, paddle=report.paddle_version, torch=report.torch_version, summary=summary
+    )
+    lines = [intro]
     lines.append(
         "| factory | built as | input | file | TODOs | fwd float32 | fwd float64 | bwd float32 | bwd float64 | verdict |"
     )
     lines.append("|---|---|---|---|---:|---:|---:|---:|---:|---|")
     for r in report.results:
         f32, f64 = r.in_dtype("float32"), r.in_dtype("float64")
-        metrics = [_decade(p.forward_max_rel) if p else "-" for p in (f32, f64)]
-        metrics += [_decade(p.backward_max_rel) if p else "-" for p in (f32, f64)]
+        cells = [_decade(p.forward_max_rel) if p else "-" for p in (f32, f64)]
+        cells += [_backward_cell(p, _decade) for p in (f32, f64)]
         shape = "x".join(map(str, r.case.input_shape))
-        lines.append(
-            f"| {r.case.factory} | `{r.case.call}` | {shape} | {r.file} | {r.todos} | "
-            + " | ".join(metrics)
-            + f" | {_verdict(r)} |"
-        )
-    lines.append("")
-    lines.append("## Converted files")
-    lines.append("")
-    lines.append("| file | status | TODOs | warnings |")
-    lines.append("|---|---|---:|---:|")
-    for f in report.files:
-        lines.append(f"| {f.path} | {f.status} | {f.todos} | {f.warnings} |")
+        row = [r.case.factory, f"`{r.case.call}`", shape, r.file, str(r.todos), *cells, _verdict(r)]
+        lines.append("| " + " | ".join(row) + " |")
+    lines += ["", "## Converted files", "", "| file | status | TODOs | warnings |", "|---|---|---:|---:|"]
+    lines += [f"| {f.path} | {f.status} | {f.todos} | {f.warnings} |" for f in report.files]
+    lines += ["", _BACKWARD_NOTES]
     failing = [r for r in report.results if not r.passed]
-    todo_files = [f for f in report.files if f.todo_lines]
-    if failing or todo_files or report.torch_only:
-        lines += ["", "## What does not work yet", ""]
+    if failing or report.torch_only:
+        lines += ["## What does not work yet", ""]
         if report.torch_only:
             lines.append(f"- torch-only import/build: {report.torch_only}")
-        for r in failing:
-            reason = r.error or ", ".join(
-                f"{p.dtype} {'error' if math.isinf(p.forward_max_rel) else 'out of tolerance'}"
-                for p in r.parity
-                if not p.passed
-            )
-            lines.append(f"- {r.case.factory}: {reason or 'TODOs left in ' + r.file}")
-        for f in todo_files:
-            lines += [f"- TODO {f.path}:{todo}" for todo in f.todo_lines]
-    return "\n".join(lines) + "\n"
+        lines += [f"- {r.case.factory}: {_markdown_problem(r)}" for r in failing]
+        lines += [f"- TODO {line}" for line in _todo_summary(report.files)]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _markdown_problem(result: FactoryResult) -> str:
+    """The failure without machine-dependent numbers."""
+    if result.error:
+        return result.error
+    parts = [f"{result.todos} TODOs in {result.file}"] if result.todos else []
+    parts += [f"{p.dtype} forward fails" for p in result.parity if not p.forward_passed]
+    return "; ".join(parts)
 
 
 # -- command line ----------------------------------------------------------------------------------
