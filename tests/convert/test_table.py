@@ -25,9 +25,6 @@ UNVERIFIABLE_TORCH: dict[str, str] = {
     "torch.nn.init": "a module, not a callable: ParamAttr has no torch object, its transform emits torch.nn.init calls",
 }
 
-# Paddle APIs implemented in C++ (pybind11) without an introspectable signature: args cannot be checked.
-UNVERIFIABLE_PADDLE: dict[str, str] = {}
-
 # torch methods whose Python arguments are bound by hand in C++, not taken from the native operator schema:
 # their docstring is the only description of the keywords they accept.
 HAND_BOUND_TORCH: dict[str, str] = {
@@ -313,10 +310,6 @@ def test_paddle_path_and_aliases_resolve_to_the_same_object(entry):
 
 @pytest.mark.parametrize("entry", TABLE.entries, ids=_ids(TABLE.entries))
 def test_args_are_the_paddle_signature(entry):
-    if entry.paddle in UNVERIFIABLE_PADDLE:
-        with pytest.raises(ValueError):
-            signature_names(resolve(entry.paddle), entry.kind)
-        pytest.skip(f"{entry.paddle}: {UNVERIFIABLE_PADDLE[entry.paddle]}")
     assert list(entry.args) == signature_names(resolve(entry.paddle), entry.kind)
 
 
@@ -341,8 +334,7 @@ def test_torch_args_are_a_torch_signature(entry):
 
 
 def test_unverifiable_list_is_small_and_current():
-    assert len(UNVERIFIABLE_TORCH) + len(UNVERIFIABLE_PADDLE) + len(HAND_BOUND_TORCH) <= 10
-    assert set(UNVERIFIABLE_PADDLE) <= {entry.paddle for entry in TABLE}
+    assert len(UNVERIFIABLE_TORCH) + len(HAND_BOUND_TORCH) <= 10
     targets = {entry.torch for entry in MAPPED}
     assert set(UNVERIFIABLE_TORCH) <= targets
     for target in UNVERIFIABLE_TORCH:
@@ -352,11 +344,7 @@ def test_unverifiable_list_is_small_and_current():
 
 @pytest.mark.parametrize("entry", MAPPED, ids=_ids(MAPPED))
 def test_renames_go_from_a_real_paddle_parameter_to_a_real_torch_parameter(entry):
-    paddle_params = (
-        entry.args
-        if entry.paddle in UNVERIFIABLE_PADDLE
-        else signature_names(resolve(entry.paddle), entry.kind)
-    )
+    paddle_params = signature_names(resolve(entry.paddle), entry.kind)
     for source in entry.rename:
         assert source in paddle_params
     if entry.torch in UNVERIFIABLE_TORCH:
