@@ -11,6 +11,7 @@ import paddle
 import pytest
 import torch
 
+from porter import models
 from porter.cli import main
 from porter.weights.io import load_state
 from tests.weights.helpers import randomize_paddle
@@ -231,3 +232,20 @@ def test_output_over_the_input_is_refused(project, capsys):
     assert _run(root, "--rename", RENAME, "-o", str(target), pdparams="net.pt") == 2
     assert "refusing to overwrite the input file" in capsys.readouterr().err
     assert target.read_bytes() == before
+
+
+@pytest.mark.parametrize("name", ["lenet", "resnet50"])
+def test_converted_registry_model_gets_the_same_weights_as_the_hand_port(tmp_path, name):
+    pair = models.get(name)
+    paddle.seed(5)
+    paddle.save(pair.build_paddle().state_dict(), str(tmp_path / "m.pdparams"))
+    base = ["weights", str(tmp_path / "m.pdparams"), "--paddle-model", pair.paddle_factory]
+    assert main([*base, "-o", str(tmp_path / "converted.safetensors")]) == 0
+    assert main([*base, "--torch-model", pair.torch_factory, "-o", str(tmp_path / "hand.safetensors")]) == 0
+    converted, hand = (
+        load_state(tmp_path / "converted.safetensors"),
+        load_state(tmp_path / "hand.safetensors"),
+    )
+    assert converted.keys() == hand.keys()
+    for key in hand:
+        assert torch.equal(converted[key], hand[key]), key
