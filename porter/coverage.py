@@ -98,6 +98,9 @@ def cases(names: Sequence[str] | None = None) -> list[Case]:
 
     import paddle.vision.models as models
 
+    unknown = sorted(set(names or ()) - set(models.__all__))
+    if unknown:
+        raise ValueError(f"not in paddle.vision.models.__all__: {', '.join(unknown)}")
     result = []
     for name in names or models.__all__:
         factory = getattr(models, name)
@@ -529,19 +532,34 @@ def _markdown_problem(result: FactoryResult) -> str:
 # -- command line ----------------------------------------------------------------------------------
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m porter.coverage", description=__doc__.splitlines()[0])
+def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "factories", nargs="*", help="factory names (default: all of paddle.vision.models.__all__)"
     )
     parser.add_argument(
-        "--write-docs", action="store_true", help=f"write {DOCS.relative_to(DOCS.parent.parent)}"
+        "--write-docs", action="store_true", help="regenerate docs/coverage.md (full run only)"
     )
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
-    args = parser.parse_args(argv)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """``porter coverage``: the same run as ``python -m porter.coverage``."""
+    parser = subparsers.add_parser(
+        "coverage", help="convert paddle.vision.models with porter and verify every factory"
+    )
+    _add_arguments(parser)
+    parser.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.write_docs and args.factories:
-        parser.error("--write-docs needs the full run (no factory names)")
-    report = run(args.factories or None)
+        print("porter coverage: error: --write-docs needs the full run (no factory names)", file=sys.stderr)
+        return 2
+    try:
+        report = run(args.factories or None)
+    except ValueError as error:
+        print(f"porter coverage: error: {error}", file=sys.stderr)
+        return 2
     sys.stdout.write(render_text(report))
     if args.write_docs:
         DOCS.write_text(render_markdown(report), encoding="utf-8")
@@ -550,6 +568,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         Path(args.json).write_text(json.dumps(asdict(report), indent=2, default=str) + "\n", encoding="utf-8")
     return 0 if report.passed else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m porter.coverage", description=__doc__.splitlines()[0])
+    _add_arguments(parser)
+    return _run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":
