@@ -110,8 +110,12 @@ def _json_object(text: str, option: str) -> dict[str, Any]:
 def _rename(text: str | None) -> dict[str, str] | None:
     if text is None:
         return None
-    path = Path(text)
-    mapping = _json_object(path.read_text(encoding="utf-8") if path.is_file() else text, "--rename")
+    if not text.lstrip().startswith("{"):  # not inline JSON: a file holding it
+        try:
+            text = Path(text).read_text(encoding="utf-8")
+        except OSError as error:
+            raise UsageError(f"--rename: cannot read {text}: {error.strerror}") from error
+    mapping = _json_object(text, "--rename")
     if not all(isinstance(value, str) for value in mapping.values()):
         raise UsageError("--rename values must be strings (Paddle module paths)")
     return mapping

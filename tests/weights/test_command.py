@@ -205,7 +205,13 @@ def test_crafted_checkpoint_is_refused_and_runs_nothing(project, capsys):
     ("extra", "message"),
     [
         pytest.param(["--kwargs", "{classes: 5}"], "--kwargs is not valid JSON", id="bad-kwargs"),
-        pytest.param(["--rename", "[1]"], "--rename must be a JSON object, got list", id="rename-not-object"),
+        pytest.param(
+            ["--rename", "rename.json"], "--rename: cannot read rename.json", id="rename-file-missing"
+        ),
+        pytest.param(
+            ["--rename", '{"a": ' + '"x" ' * 200 + "}"], "--rename is not valid JSON", id="long-bad-json"
+        ),
+        pytest.param(["--rename", '{"head": 1}'], "--rename values must be strings", id="rename-not-strings"),
         pytest.param(["--rename", RENAME, "-o", "x.bin"], "unknown output format '.bin'", id="bad-suffix"),
     ],
 )
