@@ -1,0 +1,28 @@
+"""Parity assertions for your own pytest suite.
+
+    from porter.testing import assert_parity
+
+    def test_my_port():
+        assert_parity(PaddleNet(), TorchNet(), (2, 3, 32, 32))                     # seeded input
+        assert_parity(PaddleNet(), TorchNet(), batch, dtype="float64", backward=True)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def assert_parity(paddle_model, torch_model, inputs, **options: Any):
+    """Raise AssertionError with the rendered report (divergence table included) unless parity holds.
+
+    ``inputs`` is an input shape or the input array(s)/tensor(s). ``options`` are those of
+    ``porter.verify.parity.verify_pair``: dtype, device, seed, atol, rtol, backward, train_steps,
+    optimizer, rename. Both models are modified in place (dtype, Paddle weights copied into torch).
+    Returns the ParityResult for further checks.
+    """
+    from porter.verify.parity import verify_pair
+
+    result = verify_pair(paddle_model, torch_model, inputs, **options)
+    if not result.passed:
+        raise AssertionError("Paddle and torch models disagree\n" + result.render())
+    return result
