@@ -88,11 +88,17 @@ def _transfer(args: argparse.Namespace) -> str:
     state = plan.to_torch(arrays)
     torch_model.load_state_dict(state, strict=True)
     save_state(state, output, source=source.name, protect=(source,))
-    kinds = Counter(link.kind.partition(".")[0] for link in plan.links)
-    transposed = sum(link.transpose for link in plan.links)
+    return f"wrote {output}: " + _summary(plan, len(arrays))
+
+
+def _summary(plan, paddle_count: int) -> str:
+    targets = [*plan.links, *plan.joins]
+    kinds = Counter(target.kind.partition(".")[0] for target in targets)
+    transposed = sum(target.transpose for target in targets)
     return (
-        f"wrote {output}: {len(state)} tensors from {len(arrays)} Paddle tensors "
-        f"({transposed} transposed, {len(plan.torch_only)} torch-only filled, {len(plan.aliases)} aliases); "
+        f"{len(targets) + len(plan.torch_only)} torch tensors from {paddle_count} Paddle tensors "
+        f"({transposed} transposed, {len(plan.joins)} joined, {len(plan.torch_only)} torch-only filled, "
+        f"{len(plan.aliases)} RNN aliases checked); by layer: "
         + ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items()))
     )
 

@@ -100,7 +100,9 @@ def test_hand_port_with_rename_writes_safetensors_next_to_the_input(project, cap
         ]
     )
     assert code == 0, capsys.readouterr().err
-    assert "wrote" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert out.startswith(f"wrote {root / 'net.safetensors'}: 9 torch tensors from 8 Paddle tensors")
+    assert "(1 transposed, 0 joined, 1 torch-only filled, 0 RNN aliases checked)" in out
     state = load_state(root / "net.safetensors")
     source = layer.state_dict()
     np.testing.assert_array_equal(state["head.weight"].numpy(), source["fc.weight"].numpy().T)
