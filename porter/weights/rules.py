@@ -20,15 +20,29 @@ class Rule:
     reshape: bool = False
 
 
-def rule_for(module: nn.Module, local: str) -> Rule:
-    if isinstance(module, nn.Linear) and local == "weight":
-        return Rule("weight", "linear.weight", transpose=True)
+def rule_for(module: nn.Module, local: str) -> Rule | None:
+    """The rule for tensor ``local`` of ``module``; None when the module's type is known but this tensor of
+    it is not (e.g. ``weight_g`` of an old-style weight-norm Linear): never guessed."""
+    rule = _known_layer_rule(module, local)
+    if rule is not None or not isinstance(module, _KNOWN_TYPES):
+        return rule or Rule(local, "param")  # a tensor registered directly on a custom module keeps its name
+    return None
+
+
+def _known_layer_rule(module: nn.Module, local: str) -> Rule | None:
+    if isinstance(module, nn.Linear):
+        return {
+            "weight": Rule("weight", "linear.weight", transpose=True),
+            "bias": Rule("bias", "linear.bias"),
+        }.get(local)
     if isinstance(module, nn.modules.batchnorm._NormBase):
         family = "bn" if isinstance(module, nn.modules.batchnorm._BatchNorm) else "instancenorm"
-        names = {"running_mean": "_mean", "running_var": "_variance", "num_batches_tracked": None}
+        names = {"weight": "weight", "bias": "bias", "running_mean": "_mean", "running_var": "_variance"}
         if family == "instancenorm":
             names["weight"] = "scale"  # Paddle InstanceNorm calls its affine weight "scale"
-        return Rule(names.get(local, local), f"{family}.{local}")
+        if local == "num_batches_tracked":
+            return Rule(None, f"{family}.{local}")  # Paddle keeps no count: filled with 0
+        return Rule(names[local], f"{family}.{local}") if local in names else None
     if isinstance(module, nn.MultiheadAttention):
         projections = ("q_proj", "k_proj", "v_proj")  # Paddle's three Linears, [in, out] each
         if local == "in_proj_weight":
@@ -37,17 +51,22 @@ def rule_for(module: nn.Module, local: str) -> Rule:
             return Rule(tuple(f"{p}.bias" for p in projections), "mha.in_proj_bias")
         if local in ("q_proj_weight", "k_proj_weight", "v_proj_weight"):  # kdim/vdim != embed_dim
             return Rule(local.replace("_weight", ".weight"), f"mha.{local}", transpose=True)
-    if isinstance(module, nn.PReLU) and local == "weight":
-        return Rule("_weight", "prelu.weight")
-    if isinstance(module, nn.Bilinear) and local == "bias":
-        return Rule("bias", "bilinear.bias", reshape=True)  # Paddle keeps it as [1, out]
-    if isinstance(module, nn.LayerNorm):
+        return None  # bias_k / bias_v (add_bias_kv) have no Paddle counterpart
+    if isinstance(module, nn.PReLU):
+        return Rule("_weight", "prelu.weight") if local == "weight" else None
+    if isinstance(module, nn.Bilinear) and local in ("weight", "bias"):
+        return Rule(local, f"bilinear.{local}", reshape=local == "bias")  # Paddle keeps the bias as [1, out]
+    if isinstance(module, nn.LayerNorm) and local in ("weight", "bias"):
         # Paddle flattens the affine tensors: normalized_shape [3, 4] gives weight [12], torch keeps [3, 4].
         return Rule(local, f"layernorm.{local}", reshape=True)
+    if isinstance(module, nn.RNNBase):
+        return (
+            Rule(local, f"rnn.{local}") if _RNN_FLAT_NAME.fullmatch(local) else None
+        )  # not proj_size's weight_hr
     for family_type, family in _UNCHANGED_FAMILIES:
-        if isinstance(module, family_type):
+        if isinstance(module, family_type) and local in ("weight", "bias"):
             return Rule(local, f"{family}.{local}")
-    return Rule(local, "param")  # a parameter registered directly on a custom module keeps its name
+    return None
 
 
 # Same names and layouts on both sides (checked with real layers in tests/weights).
@@ -57,9 +76,16 @@ _UNCHANGED_FAMILIES: tuple[tuple[type, str], ...] = (
     (nn.modules.conv._ConvNd, "conv"),
     (nn.Embedding, "embedding"),
     (nn.GroupNorm, "groupnorm"),
-    (nn.Linear, "linear"),
-    (nn.Bilinear, "bilinear"),
-    (nn.RNNBase, "rnn"),
+)
+_KNOWN_TYPES = (
+    nn.Linear,
+    nn.modules.batchnorm._NormBase,
+    nn.MultiheadAttention,
+    nn.PReLU,
+    nn.Bilinear,
+    nn.LayerNorm,
+    nn.RNNBase,
+    *(family_type for family_type, _ in _UNCHANGED_FAMILIES),
 )
 
 

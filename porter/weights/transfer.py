@@ -245,7 +245,12 @@ def plan_transfer(
         path, module, local = _owner(torch_module, torch_key)
         rule = rule_for(module, local)
         paddle_path = rename_path(paddle_child_names(torch_module, path))
-        if rule.paddle_name is None:
+        if rule is None:
+            accounts.unsourced.append(
+                f"  {torch_key} {_shape_text(tuple(tensor.shape))} (porter has no rule for "
+                f"{type(module).__name__}.{local}; see docs/weights.md)"
+            )
+        elif rule.paddle_name is None:
             accounts.fills.append(TorchOnly(torch_key, tuple(tensor.shape), tensor.dtype))
         elif isinstance(rule.paddle_name, tuple):
             accounts.join(

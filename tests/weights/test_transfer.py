@@ -491,3 +491,33 @@ def test_lay_out_turns_paddle_arrays_into_torch_layout():
     for join in plan.joins:
         joined = join.lay_out([arrays[key] for key in join.paddle_keys])
         np.testing.assert_array_equal(joined, target[join.torch_key].numpy())
+
+
+@pytest.mark.parametrize(
+    ("make_torch", "message"),
+    [
+        pytest.param(
+            lambda: torch.nn.utils.weight_norm(tn.Linear(4, 4)),
+            "weight_g [4, 1] (porter has no rule for Linear.weight_g",
+            id="old-style-weight-norm",
+        ),
+        pytest.param(
+            lambda: tn.LSTM(3, 4, proj_size=2),
+            "weight_hr_l0 [2, 4] (porter has no rule for LSTM.weight_hr_l0",
+            id="lstm-projection",
+        ),
+    ],
+)
+@pytest.mark.filterwarnings("ignore:.*weight_norm.*is deprecated:FutureWarning")
+def test_unknown_tensor_of_a_known_layer_type_is_not_guessed(make_torch, message):
+    # The Paddle state holds same-named tensors where possible, so only the missing rule can stop it.
+    torch_module = make_torch()
+    state = {key: np.zeros(tuple(value.shape)[::-1]) for key, value in torch_module.state_dict().items()}
+    with pytest.raises(TransferError, match=re.escape(message)):
+        transfer_state_dict(state, torch_module)
+
+
+def test_attention_bias_kv_has_no_paddle_counterpart():
+    state = paddle_state_to_numpy(randomize_paddle(PaddleAttention()))
+    with pytest.raises(TransferError, match=re.escape("attn.bias_k [1, 1, 8] (porter has no rule for")):
+        transfer_state_dict(state, TorchAttention(add_bias_kv=True))
