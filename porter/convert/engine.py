@@ -46,6 +46,7 @@ class Context:
     api_counts: Counter[str] = field(default_factory=Counter)
     unconverted: Counter[str] = field(default_factory=Counter)
     frames: list = field(default_factory=list)  # statement frames, owned by the dispatcher
+    scheduler_pairs: dict = field(default_factory=dict)  # id(call) -> schedulers.Pair
 
     # -- names ----------------------------------------------------------------------------------
     def torch_ref(self, target: str) -> cst.BaseExpression:

@@ -121,3 +121,65 @@ def test_paddle_l2_decay_and_torch_weight_decay_take_the_same_step():
         t_lin(torch.from_numpy(x)).sum().backward()
         t_opt.step()
     np.testing.assert_allclose(t_lin.weight.detach().numpy().T, p_lin.weight.numpy(), rtol=1e-6, atol=1e-7)
+
+
+def test_scheduler_moves_after_its_optimizer():
+    before = (
+        "import paddle\n"
+        "# schedule\n"
+        "sched = paddle.optimizer.lr.StepDecay(learning_rate=0.1, step_size=10, gamma=0.5)\n"
+        "opt = paddle.optimizer.SGD(learning_rate=sched, parameters=ps)\n"
+        "sched.step()\n"
+    )
+    after = (
+        "import torch\n"
+        "opt = torch.optim.SGD(lr=0.1, params=ps)\n"
+        "# schedule\n"
+        "sched = torch.optim.lr_scheduler.StepLR(opt, step_size=10, gamma=0.5)\n"
+        "sched.step()\n"
+    )
+    assert_converts(before, after)
+
+
+def test_scheduler_used_before_its_optimizer_is_left_with_todo():
+    result = convert(
+        "import paddle\nsched = paddle.optimizer.lr.StepDecay(0.1, 10)\nprint(sched.last_lr)\n"
+        "opt = paddle.optimizer.SGD(learning_rate=sched, parameters=ps)\n"
+    )
+    assert codes(result).count("lr-scheduler") == 2
+    assert "sched = paddle.optimizer.lr.StepDecay(0.1, 10)" in result.output
+
+
+def test_scheduler_whose_optimizer_fails_stays_in_place_with_todo():
+    result = convert(
+        "import paddle\nsched = paddle.optimizer.lr.StepDecay(0.1, 10)\n"
+        "opt = paddle.optimizer.SGD(learning_rate=sched, parameters=ps, weight_decay=paddle.regularizer.L1Decay(0.1))\n"
+    )
+    lines = result.output.splitlines()
+    assert lines.index("sched = paddle.optimizer.lr.StepDecay(0.1, 10)") < lines.index(
+        "opt = paddle.optimizer.SGD(learning_rate=sched, parameters=ps, weight_decay=paddle.regularizer.L1Decay(0.1))"
+    )
+    assert "lr-scheduler" in codes(result) and "optimizer" in codes(result)
+
+
+def test_converted_scheduler_steps_like_paddle():
+    import paddle
+
+    paddle_sched = paddle.optimizer.lr.StepDecay(learning_rate=0.1, step_size=2, gamma=0.5)
+    paddle_rates = []
+    for _ in range(5):
+        paddle_rates.append(paddle_sched.get_lr())
+        paddle_sched.step()
+    source = (
+        "import paddle\nimport torch\nps = [torch.nn.Parameter(torch.zeros(1))]\n"
+        "sched = paddle.optimizer.lr.StepDecay(learning_rate=0.1, step_size=2, gamma=0.5)\n"
+        "opt = paddle.optimizer.SGD(learning_rate=sched, parameters=ps)\n"
+    )
+    namespace: dict = {}
+    exec(convert(source).output, namespace)  # noqa: S102
+    torch_rates = []
+    for _ in range(5):
+        torch_rates.append(namespace["opt"].param_groups[0]["lr"])
+        namespace["opt"].step()
+        namespace["sched"].step()
+    assert torch_rates == pytest.approx(paddle_rates)

@@ -16,7 +16,7 @@ from porter.convert.engine import Context
 from porter.convert.names import TORCH_MODULES, NameTable
 from porter.convert.report import Severity
 from porter.convert.table import ApiMapping, Category, MappingTable, Safety
-from porter.convert.transforms import calls, param_attr, tensor_attrs
+from porter.convert.transforms import calls, param_attr, schedulers, tensor_attrs
 from porter.convert.transforms.base import CallSite, NotConverted
 from porter.convert.transforms.named import CALL_TRANSFORMS
 from porter.convert.transforms.provenance import Provenance
@@ -49,6 +49,7 @@ class Dispatcher(cst.CSTTransformer):
         self.call_funcs: set[int] = set()
         self.deferred: set[int] = set()
         self.class_bases: set[int] = set()
+        self.emitted: dict[int, int] = {}  # id(output statement) -> id(original statement)
         self.shadowed = {id(alias): local for alias, local in ctx.names.shadowed}
 
     # -- statement frames -----------------------------------------------------------------------
@@ -64,7 +65,45 @@ class Dispatcher(cst.CSTTransformer):
             result = _with_todos(result, frame.todos)
             if frame.after:
                 return cst.FlattenSentinel([result, *frame.after])
+            self.emitted[id(result)] = id(original)
         return result
+
+    # -- blocks: scheduler/optimizer pairs are found before and settled after their statements ----
+    def visit_Module(self, node: cst.Module) -> None:
+        schedulers.find_pairs(self.ctx, node.body)
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        schedulers.find_pairs(self.ctx, node.body)
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        return updated.with_changes(body=self._settle(original.body, updated.body))
+
+    def leave_IndentedBlock(
+        self, original: cst.IndentedBlock, updated: cst.IndentedBlock
+    ) -> cst.IndentedBlock:
+        return updated.with_changes(body=self._settle(original.body, updated.body))
+
+    def _settle(self, original_body, body) -> list:
+        """Drop scheduler statements that moved after their optimizer; mark the ones that could not."""
+        in_block = {id(s) for s in original_body}
+        pairs = {
+            id(p.statement): p for p in self.ctx.scheduler_pairs.values() if p and id(p.statement) in in_block
+        }
+        if not pairs:
+            return list(body)
+        settled = []
+        for statement in body:
+            pair = pairs.get(self.emitted.get(id(statement), -1))
+            if pair is not None and pair.done:
+                continue
+            if pair is not None:
+                entry = self.ctx.table.lookup(self.ctx.names.ref(pair.call.func).path)
+                message = f"{entry.paddle}: its optimizer was not converted, so it was not moved"
+                self.ctx.unconverted[entry.paddle] += 1
+                self.ctx.report(pair.call, Severity.ERROR, "lr-scheduler", message)
+                statement = _with_todos(statement, [f"{TODO_PREFIX}(lr-scheduler) {message}"])
+            settled.append(statement)
+        return settled
 
     def _todo(self, original: cst.CSTNode, api: str, code: str, message: str) -> None:
         self.ctx.unconverted[api] += 1
@@ -213,6 +252,8 @@ class Dispatcher(cst.CSTTransformer):
             if entry.category is Category.NO_EQUIVALENT:
                 raise NotConverted("no-equivalent", f"{entry.paddle}: {entry.doc}")
             result = CALL_TRANSFORMS[entry.transform](site) if entry.transform else calls.rewrite(site)
+        except schedulers.Deferred:
+            return updated
         except NotConverted as reason:
             del frame.after[inserted:]
             ctx.converted.discard(id(original.func))

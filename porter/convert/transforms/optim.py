@@ -4,14 +4,14 @@ Paddle's ``weight_decay`` (a float, or ``L2Decay(coeff)``) adds ``coeff * param`
 the update, which is what torch's ``weight_decay`` does for SGD/Adam (and both AdamW variants decay
 decoupled by ``lr * coeff``), so the coefficient carries over unchanged. Adam's ``beta1``/``beta2`` become
 ``betas``. A Paddle scheduler is passed *as* the learning rate; torch schedulers wrap the optimizer, so
-that shape cannot be rewritten locally.
+a scheduler bound just before its optimizer is moved after it (schedulers.py).
 """
 
 from __future__ import annotations
 
 import libcst as cst
 
-from porter.convert.transforms import calls
+from porter.convert.transforms import calls, schedulers
 from porter.convert.transforms.base import CallSite, NotConverted, code, literal
 
 _KW = calls._NO_SPACE
@@ -27,7 +27,10 @@ def optimizer(site: CallSite) -> cst.BaseExpression:
             "optimizer", "torch optimizers need the parameters; pass parameters=model.parameters()"
         )
     rate = calls.original_value_of(site, "learning_rate")
-    if rate is not None and not _is_number(rate):
+    scheduled = schedulers.attach(site)
+    if scheduled is not None:
+        replace["learning_rate"] = scheduled[0]
+    elif rate is not None and not _is_number(rate):
         if _paddle_path(site, rate, "paddle.optimizer.lr."):
             raise NotConverted(
                 "lr-scheduler",
@@ -71,15 +74,16 @@ def optimizer(site: CallSite) -> cst.BaseExpression:
                 cst.Arg(cst.parse_expression(f"({first}, {second})"), keyword=cst.Name("betas"), equal=_KW)
             )
         skip.update(("beta1", "beta2"))
-    return calls.rewrite(site, skip=frozenset(skip), extra=extra, replace=replace)
+    result = calls.rewrite(site, skip=frozenset(skip), extra=extra, replace=replace)
+    if scheduled is not None:
+        ctx.after(scheduled[1])
+        schedulers.commit(site)
+    return result
 
 
 def lr_scheduler(site: CallSite) -> cst.BaseExpression:
-    raise NotConverted(
-        "lr-scheduler",
-        "Paddle schedulers are passed as the learning rate; torch schedulers wrap the optimizer "
-        "(torch.optim.lr_scheduler.<X>(optimizer, ...)) and step separately",
-    )
+    schedulers.defer(site)  # raises: converted together with its optimizer, or left with a TODO
+    raise AssertionError("unreachable")
 
 
 def _is_number(node: cst.BaseExpression) -> bool:
