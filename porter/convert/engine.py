@@ -133,6 +133,14 @@ class Context:
     ) -> None:
         self.pending.append(_Pending(node, severity, code, message, safety))
 
+    def todo(self, node: cst.CSTNode, api: str, code: str, message: str) -> None:
+        """Leave ``node`` as it is: count it, report it, and comment the current statement."""
+        from porter.convert.transforms.base import TODO_PREFIX
+
+        self.unconverted[api] += 1
+        self.report(node, Severity.ERROR, code, message)
+        self.frames[-1].todos.append(f"{TODO_PREFIX}({code}) {message}")
+
     def info(self, node: cst.CSTNode, code: str, message: str, safety: str | None = None) -> None:
         self.report(node, Severity.INFO, code, message, safety)
 

@@ -12,6 +12,18 @@ if TYPE_CHECKING:
     from porter.convert.table import ApiMapping
 
 
+TODO_PREFIX = "# porter: TODO"
+
+
+def with_todos(statement, todos: list[str]):
+    """``statement`` with one leading comment per new TODO (never a second copy of one it has)."""
+    if not todos or not hasattr(statement, "leading_lines"):
+        return statement
+    existing = {line.comment.value for line in statement.leading_lines if line.comment is not None}
+    new = [cst.EmptyLine(comment=cst.Comment(t)) for t in dict.fromkeys(todos) if t not in existing]
+    return statement.with_changes(leading_lines=[*statement.leading_lines, *new]) if new else statement
+
+
 class NotConverted(Exception):  # noqa: N818 - a control-flow signal, not an error
     """Raised by a transform that has no sound translation; the engine leaves the code and adds a TODO."""
 

@@ -13,16 +13,12 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from porter.convert.engine import Context
-from porter.convert.names import TORCH_MODULES, NameTable
-from porter.convert.report import Severity
+from porter.convert.names import NameTable
 from porter.convert.table import ApiMapping, Category, MappingTable, Safety
-from porter.convert.transforms import calls, param_attr, schedulers, tensor_attrs
-from porter.convert.transforms.base import CallSite, NotConverted
+from porter.convert.transforms import calls, param_attr, references, schedulers, tensor_attrs
+from porter.convert.transforms.base import CallSite, NotConverted, with_todos
 from porter.convert.transforms.named import CALL_TRANSFORMS
 from porter.convert.transforms.provenance import Provenance
-from porter.convert.transforms.values import DTYPES
-
-TODO_PREFIX = "# porter: TODO"
 
 
 @dataclass
@@ -62,7 +58,7 @@ class Dispatcher(cst.CSTTransformer):
         result = super().on_leave(original, updated)
         if isinstance(original, cst.SimpleStatementLine | cst.BaseCompoundStatement):
             frame = self.ctx.frames.pop()
-            result = _with_todos(result, frame.todos)
+            result = with_todos(result, frame.todos)
             if frame.after:
                 return cst.FlattenSentinel([result, *frame.after])
             self.emitted[id(result)] = id(original)
@@ -84,31 +80,7 @@ class Dispatcher(cst.CSTTransformer):
         return updated.with_changes(body=self._settle(original.body, updated.body))
 
     def _settle(self, original_body, body) -> list:
-        """Drop scheduler statements that moved after their optimizer; mark the ones that could not."""
-        in_block = {id(s) for s in original_body}
-        pairs = {
-            id(p.statement): p for p in self.ctx.scheduler_pairs.values() if p and id(p.statement) in in_block
-        }
-        if not pairs:
-            return list(body)
-        settled = []
-        for statement in body:
-            pair = pairs.get(self.emitted.get(id(statement), -1))
-            if pair is not None and pair.done:
-                continue
-            if pair is not None:
-                entry = self.ctx.table.lookup(self.ctx.names.ref(pair.call.func).path)
-                message = f"{entry.paddle}: its optimizer was not converted, so it was not moved"
-                self.ctx.unconverted[entry.paddle] += 1
-                self.ctx.report(pair.call, Severity.ERROR, "lr-scheduler", message)
-                statement = _with_todos(statement, [f"{TODO_PREFIX}(lr-scheduler) {message}"])
-            settled.append(statement)
-        return settled
-
-    def _todo(self, original: cst.CSTNode, api: str, code: str, message: str) -> None:
-        self.ctx.unconverted[api] += 1
-        self.ctx.report(original, Severity.ERROR, code, message)
-        self.ctx.frames[-1].todos.append(f"{TODO_PREFIX}({code}) {message}")
+        return schedulers.settle(self.ctx, self.emitted, original_body, body)
 
     # -- imports are rewritten later, in one place ----------------------------------------------
     def visit_Import(self, node: cst.Import) -> bool:
@@ -117,7 +89,7 @@ class Dispatcher(cst.CSTTransformer):
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
         if node in self.ctx.names.star_imports:
-            self._todo(
+            self.ctx.todo(
                 node, "import *", "star-import", "names imported with * from paddle cannot be resolved"
             )
         elif not isinstance(node.names, cst.ImportStar):
@@ -129,7 +101,7 @@ class Dispatcher(cst.CSTTransformer):
             if id(alias) in self.shadowed:
                 local = self.shadowed[id(alias)]
                 message = f"'{local}' is also bound by other code in its scope; its uses were left unchanged"
-                self._todo(alias, "shadowed", "shadowed-name", message)
+                self.ctx.todo(alias, "shadowed", "shadowed-name", message)
 
     # -- references -----------------------------------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -165,29 +137,7 @@ class Dispatcher(cst.CSTTransformer):
     def _reference(self, original: cst.BaseExpression, updated: cst.BaseExpression) -> cst.BaseExpression:
         if id(original) in self.call_funcs or id(original) in self.deferred:
             return updated
-        path = self.refs[id(original)].path
-        dtype = path.removeprefix("paddle.")
-        if dtype in DTYPES and "." not in dtype:
-            self.ctx.api_counts[path] += 1
-            return self.ctx.torch_name(original, f"torch.{DTYPES[dtype]}")
-        if path in TORCH_MODULES:
-            return self.ctx.torch_name(original, TORCH_MODULES[path])
-        entry = self.ctx.table.lookup(path)
-        if entry is None:
-            self._todo(original, path, "unknown-api", f"{path} is not in the mapping table")
-        elif entry.category is Category.NO_EQUIVALENT:
-            self._todo(original, entry.paddle, "no-equivalent", f"{entry.paddle}: {entry.doc}")
-        elif entry.transform or entry.kind.value == "method":
-            message = f"{entry.paddle} is used without being called; its call needs a rewrite ({entry.doc})"
-            self._todo(original, entry.paddle, "value-use", message)
-        else:
-            differs = entry.rename or entry.values or entry.defaults or entry.drop or entry.accept
-            if differs and id(original) not in self.class_bases:
-                message = f"{entry.paddle} used as a value: its argument differences are not applied"
-                self.ctx.warn(original, "value-use", message, entry.safety.value)
-            self.ctx.api_counts[entry.paddle] += 1
-            return self.ctx.torch_name(original, entry.torch)
-        return updated
+        return references.convert(self.ctx, original, updated, is_base=id(original) in self.class_bases)
 
     def leave_Comparison(self, original: cst.Comparison, updated: cst.Comparison) -> cst.BaseExpression:
         return tensor_attrs.comparison(self.ctx, original, updated)
@@ -211,7 +161,7 @@ class Dispatcher(cst.CSTTransformer):
         if ref is not None:
             entry = self.ctx.table.lookup(ref.path)
             if entry is None:
-                self._todo(original, ref.path, "unknown-api", f"{ref.path} is not in the mapping table")
+                self.ctx.todo(original, ref.path, "unknown-api", f"{ref.path} is not in the mapping table")
                 return updated
             return self._apply(entry, original, updated)
         if isinstance(original.func, cst.Attribute):
@@ -257,7 +207,7 @@ class Dispatcher(cst.CSTTransformer):
         except NotConverted as reason:
             del frame.after[inserted:]
             ctx.converted.discard(id(original.func))
-            self._todo(original, entry.paddle, reason.code, reason.message)
+            self.ctx.todo(original, entry.paddle, reason.code, reason.message)
             return updated
         ctx.consume(
             original.func
@@ -268,11 +218,3 @@ class Dispatcher(cst.CSTTransformer):
         elif entry.safety is not Safety.SAFE and len(ctx.pending) == reported:
             ctx.info(original, "assumed", f"{entry.paddle} -> {entry.torch}: {entry.doc}", entry.safety.value)
         return result
-
-
-def _with_todos(statement, todos: list[str]):
-    if not todos or not hasattr(statement, "leading_lines"):
-        return statement
-    existing = {line.comment.value for line in statement.leading_lines if line.comment is not None}
-    new = [cst.EmptyLine(comment=cst.Comment(t)) for t in dict.fromkeys(todos) if t not in existing]
-    return statement.with_changes(leading_lines=[*statement.leading_lines, *new]) if new else statement

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 import libcst as cst
 
 from porter.convert.engine import Context
+from porter.convert.report import Severity
 from porter.convert.transforms import calls
-from porter.convert.transforms.base import CallSite, NotConverted
+from porter.convert.transforms.base import TODO_PREFIX, CallSite, NotConverted, with_todos
 
 
 class Deferred(Exception):  # noqa: N818 - a control-flow signal
@@ -147,3 +148,25 @@ def _mentions(node: cst.CSTNode, name: str) -> bool:
             return True
         stack.extend(current.children)
     return False
+
+
+def settle(ctx: Context, emitted: dict[int, int], original_body, body) -> list:
+    """After a block: drop scheduler statements that moved after their optimizer; the ones whose
+    optimizer was not converted stay in place, marked with a TODO."""
+    in_block = {id(s) for s in original_body}
+    pairs = {id(p.statement): p for p in ctx.scheduler_pairs.values() if p and id(p.statement) in in_block}
+    if not pairs:
+        return list(body)
+    settled = []
+    for statement in body:
+        pair = pairs.get(emitted.get(id(statement), -1))
+        if pair is not None and pair.done:
+            continue
+        if pair is not None:
+            entry = _entry(ctx, pair.call)
+            message = f"{entry.paddle}: its optimizer was not converted, so it was not moved"
+            ctx.unconverted[entry.paddle] += 1
+            ctx.report(pair.call, Severity.ERROR, "lr-scheduler", message)
+            statement = with_todos(statement, [f"{TODO_PREFIX}(lr-scheduler) {message}"])
+        settled.append(statement)
+    return settled

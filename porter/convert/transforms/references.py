@@ -1,0 +1,38 @@
+"""Paddle names used without being called: base classes, dtypes, modules, functions passed as values."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from porter.convert.engine import Context
+from porter.convert.names import TORCH_MODULES
+from porter.convert.table import Category, Kind
+from porter.convert.transforms.values import DTYPES
+
+
+def convert(
+    ctx: Context, original: cst.BaseExpression, updated: cst.BaseExpression, *, is_base: bool
+) -> cst.BaseExpression:
+    path = ctx.names.refs[id(original)].path
+    dtype = path.removeprefix("paddle.")
+    if dtype in DTYPES and "." not in dtype:  # paddle.float32 -> torch.float32
+        ctx.api_counts[path] += 1
+        return ctx.torch_name(original, f"torch.{DTYPES[dtype]}")
+    if path in TORCH_MODULES:
+        return ctx.torch_name(original, TORCH_MODULES[path])
+    entry = ctx.table.lookup(path)
+    if entry is None:
+        ctx.todo(original, path, "unknown-api", f"{path} is not in the mapping table")
+    elif entry.category is Category.NO_EQUIVALENT:
+        ctx.todo(original, entry.paddle, "no-equivalent", f"{entry.paddle}: {entry.doc}")
+    elif entry.transform or entry.kind is Kind.METHOD:
+        message = f"{entry.paddle} is used without being called; its call needs a rewrite ({entry.doc})"
+        ctx.todo(original, entry.paddle, "value-use", message)
+    else:
+        differs = entry.rename or entry.values or entry.defaults or entry.drop or entry.accept
+        if differs and not is_base:  # subclassing passes no arguments, so nothing is lost
+            message = f"{entry.paddle} used as a value: its argument differences are not applied"
+            ctx.warn(original, "value-use", message, entry.safety.value)
+        ctx.api_counts[entry.paddle] += 1
+        return ctx.torch_name(original, entry.torch)
+    return updated
