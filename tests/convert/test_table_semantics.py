@@ -1,0 +1,227 @@
+"""Numerical spot checks of the table's semantic claims: call the Paddle API, translate its arguments with the
+table entry alone (accept, values, rename, drop, defaults), call the torch target, compare elementwise.
+
+Only entries without a named transform are checked here (those need the engine). Float32, seeded inputs;
+tolerance 1e-6 absolute / relative, except where an entry documents a larger difference.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+import paddle
+import pytest
+import torch
+
+from porter.convert.table import Kind, load_table
+from tests.convert.test_table import resolve
+
+TABLE = load_table()
+RNG = np.random.default_rng(0)
+X4 = RNG.standard_normal((2, 3, 6, 6)).astype("float32")
+X2 = RNG.standard_normal((4, 5)).astype("float32")
+Y2 = RNG.standard_normal((4, 5)).astype("float32")
+PROB = (1 / (1 + np.exp(-X2))).astype("float32")
+LABELS = np.array([0, 4, 2, 1], dtype="int64")
+SQUARE = (RNG.standard_normal((4, 4)) + 4 * np.eye(4)).astype("float32")
+INT = np.array([-7, -3, 5, 8], dtype="int64")
+INT_DIVISOR = np.array([3, 2, -3, 3], dtype="int64")
+GRID = RNG.uniform(-1, 1, (2, 4, 4, 2)).astype("float32")
+THETA = RNG.standard_normal((2, 2, 3)).astype("float32")
+INDEX = np.array([2, 0, 1], dtype="int64")
+
+VALUE_TRANSFORMS = {
+    "one_minus": lambda value: 1 - value,
+    "negate": lambda value: not value,
+    "dtype": lambda value: getattr(torch, value),
+}
+
+# id -> (paddle path, constructor kwargs for a class / None, positional inputs, keyword arguments)
+CASES = {
+    "AvgPool2D_default_exclusive": (
+        "paddle.nn.AvgPool2D",
+        {"kernel_size": 3, "stride": 1, "padding": 1},
+        [X4],
+        {},
+    ),
+    "AvgPool2D_exclusive_false": (
+        "paddle.nn.AvgPool2D",
+        {"kernel_size": 3, "stride": 2, "padding": 1, "exclusive": False, "ceil_mode": True},
+        [X4],
+        {},
+    ),
+    "avg_pool2d_default": (
+        "paddle.nn.functional.avg_pool2d",
+        None,
+        [],
+        {"x": X4, "kernel_size": 2, "padding": 1},
+    ),
+    "MaxPool2D_mask": ("paddle.nn.MaxPool2D", {"kernel_size": 2, "return_mask": True}, [X4], {}),
+    "AdaptiveAvgPool2D": ("paddle.nn.AdaptiveAvgPool2D", {"output_size": (2, 3)}, [X4], {}),
+    "Softmax_default_axis": ("paddle.nn.Softmax", {}, [X4], {}),
+    "LogSoftmax_default_axis": ("paddle.nn.LogSoftmax", {}, [X4], {}),
+    "softmax_default_axis": ("paddle.nn.functional.softmax", None, [], {"x": X4}),
+    "GELU": ("paddle.nn.GELU", {}, [X4], {}),
+    "LeakyReLU_default_slope": ("paddle.nn.LeakyReLU", {}, [X4], {}),
+    "Hardsigmoid_rounded_slope": ("paddle.nn.Hardsigmoid", {}, [X4 * 4], {}),
+    "hardsigmoid_defaults": ("paddle.nn.functional.hardsigmoid", None, [], {"x": X4 * 4}),
+    "Hardtanh_min_max": ("paddle.nn.Hardtanh", {"min": -0.5, "max": 0.7}, [X4], {}),
+    "Hardshrink_threshold": ("paddle.nn.Hardshrink", {"threshold": 0.3}, [X4], {}),
+    "Softplus_beta_threshold": ("paddle.nn.Softplus", {"beta": 2, "threshold": 1.5}, [X4], {}),
+    "SELU_defaults": ("paddle.nn.SELU", {}, [X4], {}),
+    "Swish": ("paddle.nn.Swish", {}, [X4], {}),
+    "ThresholdedReLU_defaults": ("paddle.nn.ThresholdedReLU", {}, [X4], {}),
+    "GLU_axis": ("paddle.nn.GLU", {"axis": 1}, [X2[:, :4]], {}),
+    "Flatten": ("paddle.nn.Flatten", {"start_axis": 1, "stop_axis": 2}, [X4], {}),
+    "Pad2D_default_value": ("paddle.nn.Pad2D", {"padding": [1, 2, 0, 1]}, [X4], {}),
+    "pad_spatial": ("paddle.nn.functional.pad", None, [], {"x": X4, "pad": [1, 2, 3, 0], "value": 0.5}),
+    "PixelShuffle": ("paddle.nn.PixelShuffle", {"upscale_factor": 2}, [np.repeat(X4, 4, axis=1)[:, :4]], {}),
+    "Unfold_plural_names": ("paddle.nn.Unfold", {"kernel_sizes": 2, "strides": 2, "paddings": 1}, [X4], {}),
+    "Upsample_bilinear": ("paddle.nn.Upsample", {"scale_factor": 2, "mode": "bilinear"}, [X4], {}),
+    "UpsamplingBilinear2D": ("paddle.nn.UpsamplingBilinear2D", {"scale_factor": 2}, [X4], {}),
+    "interpolate_bilinear": (
+        "paddle.nn.functional.interpolate",
+        None,
+        [],
+        {"x": X4, "size": (9, 5), "mode": "bilinear"},
+    ),
+    "grid_sample_default_align": ("paddle.nn.functional.grid_sample", None, [], {"x": X4, "grid": GRID}),
+    "affine_grid_default_align": (
+        "paddle.nn.functional.affine_grid",
+        None,
+        [],
+        {"theta": THETA, "out_shape": [2, 3, 4, 5]},
+    ),
+    "CosineSimilarity_axis": ("paddle.nn.CosineSimilarity", {"axis": 1}, [X2, Y2], {}),
+    "PairwiseDistance_epsilon": ("paddle.nn.PairwiseDistance", {"epsilon": 1e-3}, [X2, Y2], {}),
+    "normalize": ("paddle.nn.functional.normalize", None, [], {"x": X2, "axis": 0, "epsilon": 1e-6}),
+    "CrossEntropyLoss": ("paddle.nn.CrossEntropyLoss", {}, [X2, LABELS], {}),
+    "cross_entropy_label_smoothing": (
+        "paddle.nn.functional.cross_entropy",
+        None,
+        [],
+        {"input": X2, "label": LABELS, "label_smoothing": 0.1},
+    ),
+    "SmoothL1Loss_is_Huber": ("paddle.nn.SmoothL1Loss", {"delta": 2.0}, [X2 * 3, Y2], {}),
+    "smooth_l1_loss_is_huber": (
+        "paddle.nn.functional.smooth_l1_loss",
+        None,
+        [],
+        {"input": X2 * 3, "label": Y2, "delta": 0.5},
+    ),
+    "KLDivLoss_default_reduction": ("paddle.nn.KLDivLoss", {}, [np.log(PROB), PROB], {}),
+    "BCEWithLogitsLoss_pos_weight": ("paddle.nn.BCEWithLogitsLoss", {}, [X2, PROB], {}),
+    "binary_cross_entropy_with_logits": (
+        "paddle.nn.functional.binary_cross_entropy_with_logits",
+        None,
+        [],
+        {"logit": X2, "label": PROB},
+    ),
+    "mse_loss": ("paddle.nn.functional.mse_loss", None, [], {"input": X2, "label": Y2, "reduction": "sum"}),
+    "concat_axis": ("paddle.concat", None, [], {"x": [X2, Y2], "axis": 1}),
+    "flatten_axes": ("paddle.flatten", None, [], {"x": X4, "start_axis": 1, "stop_axis": 2}),
+    "transpose_perm": ("paddle.transpose", None, [], {"x": X4, "perm": [0, 2, 3, 1]}),
+    "sum_axis_keepdim": ("paddle.sum", None, [], {"x": X4, "axis": [1, 2], "keepdim": True}),
+    "max_axis_values_only": ("paddle.max", None, [], {"x": X4, "axis": 1}),
+    "argmax_axis": ("paddle.argmax", None, [], {"x": X2, "axis": 1}),
+    "clip": ("paddle.clip", None, [], {"x": X2, "min": -0.5, "max": 0.5}),
+    "cumsum_axis": ("paddle.cumsum", None, [], {"x": X2, "axis": 0}),
+    "std_default": ("paddle.std", None, [], {"x": X2, "axis": 1}),
+    "var_default": ("paddle.var", None, [], {"x": X2}),
+    "gather_is_index_select": ("paddle.gather", None, [], {"x": X2, "index": INDEX}),
+    "remainder_sign_of_divisor": ("paddle.remainder", None, [], {"x": INT, "y": INT_DIVISOR}),
+    "floor_divide_negative": ("paddle.floor_divide", None, [], {"x": INT, "y": INT_DIVISOR}),
+    "divide_ints_true_division": ("paddle.divide", None, [], {"x": INT, "y": INT_DIVISOR}),
+    "meshgrid_ij": ("paddle.meshgrid", None, [X2[0], Y2[:, 0]], {}),
+    "topk_default_axis": ("paddle.topk", None, [], {"x": X2, "k": 2}),
+    "argsort_descending": ("paddle.argsort", None, [], {"x": X2, "descending": True}),
+    "linspace": ("paddle.linspace", None, [], {"start": 0.0, "stop": 1.0, "num": 7}),
+    "eye_rectangular": ("paddle.eye", None, [], {"num_rows": 3, "num_columns": 5}),
+    "svd_reduced_default": ("paddle.linalg.svd", None, [], {"x": X2}),
+    "pinv_default_rcond": ("paddle.linalg.pinv", None, [], {"x": X2}),
+    "vector_norm": ("paddle.linalg.vector_norm", None, [], {"x": X2, "p": 3.0, "axis": 1}),
+    "Tensor_max_axis": ("paddle.Tensor.max", None, [X2], {"axis": 0}),
+    "Tensor_gather": ("paddle.Tensor.gather", None, [X2], {"index": INDEX}),
+    "Tensor_sum_axis": ("paddle.Tensor.sum", None, [X4], {"axis": 2}),
+    "Tensor_unsqueeze_axis": ("paddle.Tensor.unsqueeze", None, [X2], {"axis": 1}),
+    "Tensor_expand": ("paddle.Tensor.expand", None, [X2[:1]], {"shape": [3, 5]}),
+}
+
+
+def translate(entry, kwargs: dict) -> dict:
+    """Apply the entry's argument rules the way the engine does for keyword arguments."""
+    translated = {}
+    for name, value in kwargs.items():
+        if name in entry.accept:
+            assert value in [ast.literal_eval(source) for source in entry.accept[name]], (
+                f"{name}={value!r} not accepted"
+            )
+        if name in entry.values:
+            value = VALUE_TRANSFORMS[entry.values[name]](value)
+        if name not in entry.drop:
+            translated[entry.rename.get(name, name)] = value
+    for key, source in entry.defaults.items():
+        translated.setdefault(key, ast.literal_eval(source))
+    return translated
+
+
+def _to(framework: str, value):
+    if isinstance(value, np.ndarray):
+        return paddle.to_tensor(value) if framework == "paddle" else torch.from_numpy(value.copy())
+    if isinstance(value, list) and value and isinstance(value[0], np.ndarray):
+        return [_to(framework, item) for item in value]
+    return value
+
+
+def _run(path: str, kind: Kind, init: dict | None, inputs: list, kwargs: dict, framework: str):
+    target = resolve(path)
+    inputs = [_to(framework, value) for value in inputs]
+    kwargs = {key: _to(framework, value) for key, value in kwargs.items()}
+    if kind is Kind.CLASS:
+        return target(**init)(*inputs, **kwargs)
+    if kind is Kind.METHOD:
+        return getattr(inputs[0], path.rsplit(".", 1)[1])(*inputs[1:], **kwargs)
+    return target(*inputs, **kwargs)
+
+
+def _numpy(result) -> list[np.ndarray]:
+    if isinstance(result, list | tuple):
+        return [array for item in result for array in _numpy(item)]
+    return [result.detach().numpy() if isinstance(result, torch.Tensor) else np.asarray(result.numpy())]
+
+
+@pytest.mark.parametrize(("path", "init", "inputs", "kwargs"), CASES.values(), ids=CASES.keys())
+def test_table_translation_computes_the_same(path, init, inputs, kwargs):
+    entry = TABLE.lookup(path)
+    assert entry is not None and entry.torch is not None and entry.transform is None
+    expected = _numpy(_run(path, entry.kind, init, inputs, kwargs, "paddle"))
+    if entry.kind is Kind.CLASS:  # the table describes the constructor; forward takes the same inputs
+        torch_init, torch_kwargs = translate(entry, init), kwargs
+    else:
+        torch_init, torch_kwargs = None, translate(entry, kwargs)
+    actual = _numpy(_run(entry.torch, entry.kind, torch_init, inputs, torch_kwargs, "torch"))
+    assert len(actual) == len(expected)
+    for got, want in zip(actual, expected, strict=True):
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want.astype(got.dtype), rtol=1e-6, atol=1e-6)
+
+
+def test_batchnorm_momentum_one_minus_gives_the_same_running_stats():
+    entry = TABLE.lookup("paddle.nn.BatchNorm2D")
+    init = {"num_features": 3, "momentum": 0.8, "epsilon": 1e-3}
+    paddle_bn = paddle.nn.BatchNorm2D(**init)
+    torch_bn = resolve(entry.torch)(**translate(entry, init))
+    paddle_out = paddle_bn(paddle.to_tensor(X4)).numpy()
+    torch_out = torch_bn(torch.from_numpy(X4)).detach().numpy()
+    np.testing.assert_allclose(torch_out, paddle_out, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(torch_bn.running_mean.numpy(), paddle_bn._mean.numpy(), rtol=1e-6, atol=1e-6)
+    # The documented difference: Paddle folds the biased batch variance into running_var, torch the unbiased one.
+    weight_of_batch = 1 - init["momentum"]
+    unbiased, biased = X4.var(axis=(0, 2, 3), ddof=1), X4.var(axis=(0, 2, 3))
+    np.testing.assert_allclose(
+        torch_bn.running_var.numpy(),
+        paddle_bn._variance.numpy() + weight_of_batch * (unbiased - biased),
+        rtol=1e-6,
+    )
+    assert "biased batch variance" in entry.note
