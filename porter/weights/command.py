@@ -80,9 +80,11 @@ def _transfer(args: argparse.Namespace) -> str:
     rename = _rename(args.rename)
     arrays = load_pdparams(source)
     paddle_model = _build(load_callable(args.paddle_model), kwargs, "Paddle")
+    _expect(paddle_model, "paddle.nn.Layer", "--paddle-model")
     check_paddle_state(arrays, paddle_model)
     torch_factory = load_callable(args.torch_model) if args.torch_model else _converted(args.paddle_model)
     torch_model = _build(torch_factory, kwargs, "torch")
+    _expect(torch_model, "torch.nn.Module", "--torch-model")
     plan = plan_transfer({key: value.shape for key, value in arrays.items()}, torch_model, rename=rename)
     check_layer_types(plan, paddle_model)
     state = plan.to_torch(arrays)
@@ -132,6 +134,15 @@ def _build(factory, kwargs: dict[str, Any], side: str):
         return factory(**kwargs)
     except Exception as error:  # user code: report it, do not crash the CLI
         raise UsageError(f"building the {side} model failed: {type(error).__name__}: {error}") from error
+
+
+def _expect(model: Any, base: str, option: str) -> None:
+    import paddle
+    import torch
+
+    expected = {"paddle.nn.Layer": paddle.nn.Layer, "torch.nn.Module": torch.nn.Module}[base]
+    if not isinstance(model, expected):
+        raise UsageError(f"{option} built a {type(model).__module__}.{type(model).__name__}, not a {base}")
 
 
 def _source_file(spec: str) -> Path:

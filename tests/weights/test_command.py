@@ -232,6 +232,14 @@ def test_missing_input_and_missing_model(project, capsys):
     assert "no such file" in capsys.readouterr().err
 
 
+def test_swapped_model_options_are_a_clear_error(project, capsys):
+    root, _ = project
+    argv = ["weights", str(root / "net.pdparams"), "--paddle-model", f"{root / 'torch_net.py'}:Net"]
+    assert main([*argv, "--kwargs", '{"classes": 5}']) == 2
+    err = capsys.readouterr().err
+    assert "--paddle-model built a " in err and err.rstrip().endswith("Net, not a paddle.nn.Layer")
+
+
 def test_output_over_the_input_is_refused(project, capsys):
     root, _ = project
     before = (root / "net.pdparams").read_bytes()
