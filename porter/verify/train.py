@@ -61,15 +61,23 @@ def _output_shapes(output: Any) -> list[tuple[int, ...]]:
 # --- parameters by plan ---------------------------------------------------------------------------
 
 
-def _oriented(array: np.ndarray, link) -> np.ndarray:
-    """A Paddle tensor in torch layout, as the weight transfer wrote it."""
-    array = array.T if link.transpose else array
-    return array.reshape(link.reshape_to) if getattr(link, "reshape_to", None) else array
+def in_torch_layout(
+    plan, paddle_arrays: dict[str, np.ndarray], torch_keys: set[str]
+) -> dict[str, np.ndarray]:
+    """Paddle arrays (weights or their gradients) laid out as the weight transfer wrote them, by torch key.
 
-
-def parameter_links(plan, torch_model) -> list:
-    names = {name for name, _ in torch_model.named_parameters()}
-    return [link for link in plan.links if link.torch_key in names]
+    Linear weights come back transposed; tensors torch packs from several Paddle ones (attention
+    q/k/v) are joined the same way.
+    """
+    out = {
+        link.torch_key: link.lay_out(paddle_arrays[link.paddle_key])
+        for link in plan.links
+        if link.torch_key in torch_keys
+    }
+    for join in plan.joins:
+        if join.torch_key in torch_keys:
+            out[join.torch_key] = join.lay_out([paddle_arrays[key] for key in join.paddle_keys])
+    return out
 
 
 def _paddle_grads(paddle_model) -> dict[str, np.ndarray]:
@@ -105,12 +113,9 @@ def gradient_parity(
     weights = seeded_arrays(_output_shapes(paddle_out), dtype, seed)
     weighted_sum(paddle_out, weights, lambda a: runtime.to_paddle(a, device)).backward()
     weighted_sum(torch_model(*torch_inputs), weights, lambda a: runtime.to_torch(a, device)).backward()
-    paddle_grads, torch_grads = _paddle_grads(paddle_model), _torch_grads(torch_model)
-    links = parameter_links(plan, torch_model)
-    reference = {link.torch_key: _oriented(paddle_grads[link.paddle_key], link) for link in links}
-    return compare_named(
-        reference, {link.torch_key: torch_grads[link.torch_key] for link in links}, tolerance
-    )
+    torch_grads = _torch_grads(torch_model)
+    reference = in_torch_layout(plan, _paddle_grads(paddle_model), set(torch_grads))
+    return compare_named(reference, torch_grads, tolerance)
 
 
 # --- training -------------------------------------------------------------------------------------
@@ -261,11 +266,13 @@ def train_parity(
 
     paddle_state = {key: to_numpy(value) for key, value in paddle_model.state_dict().items()}
     torch_state = {key: to_numpy(value) for key, value in torch_model.state_dict().items()}
-    judged = [link for link in plan.links if not _is_running_var(link)]
+    judged = (
+        set(torch_state)
+        - set(plan.torch_only)
+        - {link.torch_key for link in plan.links if _is_running_var(link)}
+    )
     weights = compare_named(
-        {link.torch_key: _oriented(paddle_state[link.paddle_key], link) for link in judged},
-        {link.torch_key: torch_state[link.torch_key] for link in judged},
-        tolerance,
+        in_torch_layout(plan, paddle_state, judged), {key: torch_state[key] for key in judged}, tolerance
     )
     notes = []
     for link in plan.links:

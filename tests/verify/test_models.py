@@ -1,0 +1,118 @@
+"""`porter verify` on the registry pairs, and on registry pairs broken the way real ports break.
+
+Input sizes (CI budget, 2 cores): every model runs forward in float32 at its registry input (224x224
+except LeNet) through `porter verify all`. Backward and training run in float64, where a correct port
+agrees to ~1e-15 and float noise cannot hide or fake a bug, on the smallest input each architecture
+accepts without changing its layers: VGG and AlexNet have fixed-size classifiers (224 needed),
+NiN/GoogLeNet/ResNet end in adaptive pooling (96 and 64). Training uses batch 2 where BatchNorm is
+present (a batch variance needs two samples). See docs/verify.md for the float32 findings.
+"""
+
+import pytest
+import torch
+
+from porter import models
+from porter.cli import main
+from porter.verify.parity import verify_pair
+from porter.verify.runtime import seed_everything
+from tests.verify.pairs import UntransposedLinear
+
+SMALL_INPUT = {
+    "lenet": "1,1,28,28",
+    "alexnet": "1,1,224,224",
+    "nin": "1,1,96,96",
+    "googlenet": "1,3,64,64",
+    "resnet50": "2,3,64,64",
+}
+
+
+def test_verify_all_forward_float32_at_registry_inputs(capsys):
+    assert main(["verify", "all"]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[0].split()[:2] == ["model", "verdict"]
+    assert [row.split()[:2] for row in rows[1:]] == [[name, "PASS"] for name in models.names()]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(SMALL_INPUT))
+def test_float64_forward_backward_and_three_train_steps(name, capsys, tmp_path):
+    report = tmp_path / "r.json"
+    argv = ["verify", name, "--input-shape", SMALL_INPUT[name], "--dtype", "float64", "--backward"]
+    code = main([*argv, "--train-steps", "3", "--json", str(report)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert out.startswith(f"{name}: PASS  (float64")
+    for section in ("forward   ok", "backward  ok", "train     ok"):
+        assert section in out
+
+
+@pytest.mark.parametrize("name", ["lenet", "alexnet", "nin", "googlenet"])
+def test_float32_backward(name, capsys):
+    assert main(["verify", name, "--input-shape", SMALL_INPUT[name], "--backward"]) == 0, (
+        capsys.readouterr().out
+    )
+
+
+def _broken(name, shape, breaks):
+    seed_everything(0)
+    pair = models.get(name)
+    torch_model = pair.build_torch()
+    breaks(torch_model)
+    return verify_pair(pair.build_paddle(), torch_model, shape, name=name)
+
+
+def _swap_relu(model):
+    model.conv3[3] = torch.nn.Sigmoid()
+
+
+def _change_padding(model):
+    model.bb_1_2.conv1._conv.padding = (2, 2)
+
+
+def _untransposed_square_linear(model):
+    model.mlp[4] = UntransposedLinear(4096, 4096)
+
+
+@pytest.mark.parametrize(
+    ("name", "shape", "breaks", "culprit"),
+    [
+        pytest.param(
+            "alexnet", (1, 1, 224, 224), _swap_relu, "conv3.3", id="alexnet-relu-swapped-for-sigmoid"
+        ),
+        pytest.param(
+            "resnet50", (1, 3, 64, 64), _change_padding, "bb_1_2.conv1._conv", id="resnet50-padding-changed"
+        ),
+        pytest.param(
+            "alexnet",
+            (1, 1, 224, 224),
+            _untransposed_square_linear,
+            "mlp.4",
+            id="alexnet-linear-not-transposed",
+        ),
+    ],
+)
+def test_a_broken_port_fails_and_the_report_names_the_broken_layer_first(name, shape, breaks, culprit):
+    result = _broken(name, shape, breaks)
+    assert not result.passed
+    assert result.divergence.first.key == culprit
+    assert result.divergence.ranked()[0].key == culprit
+    rendered = result.render()
+    assert f"{name}: FAIL" in rendered
+    assert f"first divergent layer: {culprit} " in rendered
+
+
+def test_float64_separates_a_subtle_bug_from_float32_noise():
+    # One BatchNorm epsilon off by 4e-7 changes that layer's output by ~2e-7 relative: below the
+    # float32 bound (1e-5), 2000x above the float64 one (1e-10).
+    def wrong_eps(model):
+        model.conv._batch_norm.eps = 1e-5 + 4e-7
+
+    shape = (1, 3, 64, 64)
+    assert _broken("resnet50", shape, wrong_eps).passed
+    seed_everything(0)
+    pair = models.get("resnet50")
+    torch_model = pair.build_torch()
+    wrong_eps(torch_model)
+    result = verify_pair(pair.build_paddle(), torch_model, shape, dtype="float64", name="resnet50")
+    assert not result.passed
+    assert result.divergence.first.key == "conv._batch_norm"
