@@ -141,6 +141,13 @@ CASES = {
     "svd_reduced_default": ("paddle.linalg.svd", None, [], {"x": X2}),
     "pinv_default_rcond": ("paddle.linalg.pinv", None, [], {"x": X2}),
     "vector_norm": ("paddle.linalg.vector_norm", None, [], {"x": X2, "p": 3.0, "axis": 1}),
+    "dot": ("paddle.dot", None, [], {"x": X2[0], "y": Y2[0]}),
+    "outer": ("paddle.outer", None, [], {"x": X2[0], "y": Y2[1]}),
+    "bmm": ("paddle.bmm", None, [], {"x": X4[0], "y": X4[1]}),
+    "hstack": ("paddle.hstack", None, [], {"x": [X2, Y2]}),
+    "inv": ("paddle.linalg.inv", None, [], {"x": SQUARE}),
+    "det": ("paddle.linalg.det", None, [], {"x": SQUARE}),
+    "multi_dot": ("paddle.linalg.multi_dot", None, [], {"x": [SQUARE, SQUARE, X2[:, :4].T]}),
     "Tensor_max_axis": ("paddle.Tensor.max", None, [X2], {"axis": 0}),
     "Tensor_gather": ("paddle.Tensor.gather", None, [X2], {"index": INDEX}),
     "Tensor_sum_axis": ("paddle.Tensor.sum", None, [X4], {"axis": 2}),
@@ -188,7 +195,9 @@ def _run(path: str, kind: Kind, init: dict | None, inputs: list, kwargs: dict, f
 def _numpy(result) -> list[np.ndarray]:
     if isinstance(result, list | tuple):
         return [array for item in result for array in _numpy(item)]
-    return [result.detach().numpy() if isinstance(result, torch.Tensor) else np.asarray(result.numpy())]
+    if isinstance(result, torch.Tensor):
+        return [result.detach().numpy()]
+    return [np.asarray(result.numpy() if isinstance(result, paddle.Tensor) else result)]
 
 
 @pytest.mark.parametrize(("path", "init", "inputs", "kwargs"), CASES.values(), ids=CASES.keys())
@@ -225,3 +234,45 @@ def test_batchnorm_momentum_one_minus_gives_the_same_running_stats():
         rtol=1e-6,
     )
     assert "biased batch variance" in entry.note
+
+
+# Every plain elementwise entry (Paddle args exactly x[, y], name[, out]) is checked on the same inputs; the
+# inputs lie in (0.1, 0.9) so that log, sqrt, asin, atanh … are defined (acosh gives NaN in both).
+UNIT = RNG.uniform(0.1, 0.9, (3, 4)).astype("float32")
+UNIT_2 = RNG.uniform(0.1, 0.9, (3, 4)).astype("float32")
+ELEMENTWISE_ARGS = {("x", "name"), ("x", "name", "out"), ("x", "y", "name"), ("x", "y", "name", "out")}
+# Same argument names but not elementwise: they need particular shapes (some are in CASES above).
+SHAPED = {
+    "paddle.bmm",
+    "paddle.dot",
+    "paddle.outer",
+    "paddle.hstack",
+    "paddle.vstack",
+    "paddle.as_complex",
+    "paddle.as_real",
+}
+ELEMENTWISE = [
+    entry
+    for entry in TABLE
+    if entry.kind is Kind.FUNCTION
+    and entry.torch is not None
+    and entry.transform is None
+    and tuple(entry.args) in ELEMENTWISE_ARGS
+    and entry.paddle not in SHAPED
+    and not entry.paddle.startswith("paddle.linalg.")
+]
+
+
+def test_elementwise_set_is_substantial():
+    assert len(ELEMENTWISE) >= 60
+
+
+@pytest.mark.parametrize("entry", ELEMENTWISE, ids=[entry.paddle for entry in ELEMENTWISE])
+def test_elementwise_entries_compute_the_same(entry):
+    inputs = {"x": UNIT, "y": UNIT_2} if "y" in entry.args else {"x": UNIT}
+    if entry.paddle.startswith(("paddle.bitwise", "paddle.gcd", "paddle.lcm")):
+        inputs = {name: (value * 10).astype("int64") for name, value in inputs.items()}
+    expected = _numpy(_run(entry.paddle, entry.kind, None, [], inputs, "paddle"))
+    actual = _numpy(_run(entry.torch, entry.kind, None, [], translate(entry, inputs), "torch"))
+    for got, want in zip(actual, expected, strict=True):
+        np.testing.assert_allclose(got, want.astype(got.dtype), rtol=1e-6, atol=1e-6, equal_nan=True)
