@@ -276,3 +276,37 @@ def test_elementwise_entries_compute_the_same(entry):
     actual = _numpy(_run(entry.torch, entry.kind, None, [], translate(entry, inputs), "torch"))
     for got, want in zip(actual, expected, strict=True):
         np.testing.assert_allclose(got, want.astype(got.dtype), rtol=1e-6, atol=1e-6, equal_nan=True)
+
+
+# Tensor methods taking nothing or one other tensor y (besides name/out) are checked the same way.
+METHOD_ARGS = {
+    (),
+    ("name",),
+    ("name", "out"),
+    ("y", "name"),
+    ("y", "name", "out"),
+    ("y", "name", "alpha", "out"),
+}
+SIMPLE_METHODS = [
+    entry
+    for entry in TABLE
+    if entry.kind is Kind.METHOD
+    and entry.paddle.startswith("paddle.Tensor.")
+    and entry.torch is not None
+    and entry.transform is None
+    and tuple(entry.args) in METHOD_ARGS
+    and entry.paddle not in {"paddle.Tensor.bmm", "paddle.Tensor.dot", "paddle.Tensor.outer"}  # need shapes
+]
+
+
+def test_simple_method_set_is_substantial():
+    assert len(SIMPLE_METHODS) >= 40
+
+
+@pytest.mark.parametrize("entry", SIMPLE_METHODS, ids=[entry.paddle for entry in SIMPLE_METHODS])
+def test_simple_tensor_methods_compute_the_same(entry):
+    kwargs = {"y": UNIT_2} if "y" in entry.args else {}
+    expected = _numpy(_run(entry.paddle, entry.kind, None, [UNIT], kwargs, "paddle"))
+    actual = _numpy(_run(entry.torch, entry.kind, None, [UNIT], translate(entry, kwargs), "torch"))
+    for got, want in zip(actual, expected, strict=True):
+        np.testing.assert_allclose(got, want.astype(got.dtype), rtol=1e-6, atol=1e-6, equal_nan=True)
