@@ -69,6 +69,8 @@ class _Recorder:
 
 
 def _run_paddle(model, inputs: tuple, recorder: _Recorder) -> None:
+    import paddle
+
     handles = []
     for path, layer in model.named_sublayers(include_self=True):
         kind = type(layer).__name__
@@ -77,7 +79,8 @@ def _run_paddle(model, inputs: tuple, recorder: _Recorder) -> None:
             layer.register_forward_post_hook(lambda _l, _a, out, p=path, k=kind: recorder.post(p, k, out))
         )
     try:
-        model(*inputs)
+        with paddle.no_grad():
+            model(*inputs)
     finally:
         for handle in handles:
             handle.remove()

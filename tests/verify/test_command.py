@@ -169,3 +169,21 @@ def test_model_discovery_in_a_paddle_file():
         """
     )
     assert model_names(source) == (["Block", "Net"], ["net50"])
+
+
+def test_a_paddle_file_is_converted_then_each_model_verified(capsys):
+    from pathlib import Path
+
+    lenet_file = Path(__file__).parents[2] / "reference_models" / "paddle" / "lenet.py"
+    code = _run([str(lenet_file), "--input-shape", "1,1,28,28"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    rows = [line.split()[:2] for line in out.splitlines()[1:]]
+    assert rows == [["lenet", "PASS"], ["LeNet", "PASS"]]  # the factory, then the class
+
+
+def test_a_file_without_models_is_a_clear_error(tmp_path, capsys):
+    path = tmp_path / "helpers.py"
+    path.write_text("import paddle\n\ndef scale(x):\n    return paddle.scale(x, 2.0)\n")
+    assert _run([str(path), "--input-shape", "1"]) == 2
+    assert "defines no paddle.nn.Layer subclass to verify" in capsys.readouterr().err
