@@ -6,6 +6,7 @@ malformed at load time, naming the entry and the field, so a typo never becomes 
 
 from __future__ import annotations
 
+import ast
 import os
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -175,6 +176,14 @@ def _check_types(raw: dict[str, Any], label: str) -> None:
     for arg, accepted in raw.get("accept", {}).items():
         if not accepted or not all(isinstance(v, str) for v in accepted):
             raise _fail(label, "accept", f"{arg!r} needs a non-empty list of Python source strings")
+    # The engine compares and inserts these as code: they must be Python expressions.
+    sources = [("accept", v) for values in raw.get("accept", {}).values() for v in values]
+    sources += [("defaults", v) for v in raw.get("defaults", {}).values()]
+    for key, source in sources:
+        try:
+            ast.parse(source, mode="eval")
+        except SyntaxError:
+            raise _fail(label, key, f"{source!r} is not a Python expression") from None
 
 
 def _enum(enum: type[Enum], raw: dict[str, Any], key: str, label: str) -> Any:

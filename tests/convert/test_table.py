@@ -172,6 +172,13 @@ def test_methods_named_returns_only_methods():
     assert TABLE.methods_named("Conv2D") == ()
 
 
+def test_load_table_from_a_path_and_cached_packaged_table(tmp_path):
+    path = tmp_path / "mini.toml"
+    path.write_text(_entry_toml(), encoding="utf-8")
+    assert [entry.paddle for entry in load_table(path)] == ["paddle.concat"]
+    assert load_table() is load_table()
+
+
 def test_entries_are_read_only():
     entry = TABLE.lookup("paddle.concat")
     with pytest.raises(TypeError):
@@ -228,6 +235,8 @@ BAD_ENTRIES = {
     "drop_not_in_args": ({"drop": '["out"]'}, "drop"),
     "accept_not_in_args": ({"accept": '{ mode = ["1"] }'}, "accept"),
     "accept_empty": ({"accept": "{ axis = [] }"}, "accept"),
+    "accept_not_python": ({"accept": '{ axis = ["NCHW\'"] }'}, "accept"),
+    "defaults_not_python": ({"defaults": '{ dim = "(0" }'}, "defaults"),
     "values_not_in_args": ({"values": '{ dim = "negate" }'}, "values"),
     "defaults_not_in_torch": ({"defaults": '{ axis = "0" }'}, "defaults"),
     "same_with_rename": ({"category": '"same"'}, "rename"),
