@@ -131,7 +131,7 @@ class Context:
     def report(
         self, node: cst.CSTNode, severity: Severity, code: str, message: str, safety: str | None = None
     ) -> None:
-        self.pending.append(_Pending(node, severity, code, message, safety))
+        self.pending.append(_Pending(node, severity, code, _one_line(message), safety))
 
     def todo(self, node: cst.CSTNode, api: str, code: str, message: str) -> None:
         """Leave ``node`` as it is: count it, report it, and comment the current statement."""
@@ -139,13 +139,19 @@ class Context:
 
         self.unconverted[api] += 1
         self.report(node, Severity.ERROR, code, message)
-        self.frames[-1].todos.append(f"{TODO_PREFIX}({code}) {message}")
+        self.frames[-1].todos.append(f"{TODO_PREFIX}({code}) {_one_line(message)}")
 
     def info(self, node: cst.CSTNode, code: str, message: str, safety: str | None = None) -> None:
         self.report(node, Severity.INFO, code, message, safety)
 
     def warn(self, node: cst.CSTNode, code: str, message: str, safety: str | None = None) -> None:
         self.report(node, Severity.WARNING, code, message, safety)
+
+
+def _one_line(message: str, limit: int = 200) -> str:
+    """Messages quote code; a comment and a report line must stay on one line."""
+    text = " ".join(message.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def module_local(group: names_mod.Group) -> str:

@@ -179,8 +179,9 @@ class Dispatcher(cst.CSTTransformer):
 
     def _method(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         assert isinstance(original.func, cst.Attribute)
-        if self.provenance.is_numpy(original.func.value):
-            return updated  # a numpy array's method, not a tensor's
+        receiver = original.func.value
+        if self.provenance.is_numpy(receiver) or self.provenance.is_module_function(receiver):
+            return updated  # a numpy array's method or a module's function, not a tensor method
         entries = self.ctx.table.methods_named(original.func.attr.value)
         # The receiver's type is unknown: an entry that converts wins over one that has no equivalent.
         for entry in sorted(entries, key=lambda e: e.category is Category.NO_EQUIVALENT):

@@ -16,8 +16,16 @@ from porter.convert.names import dotted_name
 
 class Provenance:
     def __init__(self, module: cst.Module) -> None:
-        self.numpy_modules = _numpy_aliases(module)
+        self.numpy_modules = _imported(module, only="numpy")
+        self.imported = _imported(module)
         self.scopes: list[dict[str, bool]] = [{}]
+
+    def is_module_function(self, receiver: cst.BaseExpression) -> bool:
+        """``torch.remainder`` / ``init.uniform_``: a receiver rooted at an imported name is a module
+        (or class), not a tensor — this also keeps a second run from re-reading converted code."""
+        while isinstance(receiver, cst.Attribute):
+            receiver = receiver.value
+        return isinstance(receiver, cst.Name) and receiver.value in self.imported
 
     def enter(self) -> None:
         self.scopes.append({})
@@ -46,13 +54,25 @@ class Provenance:
                 return False
 
 
-def _numpy_aliases(module: cst.Module) -> frozenset[str]:
-    aliases = set()
+def _imported(module: cst.Module, only: str | None = None) -> frozenset[str]:
+    """Names bound by the module's top-level imports (of ``only``, if given)."""
+    names = set()
     for statement in module.body:
-        if isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                if isinstance(small, cst.Import):
-                    for alias in small.names:
-                        if dotted_name(alias.name) == "numpy":
-                            aliases.add(alias.asname.name.value if alias.asname else "numpy")
-    return frozenset(aliases)
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.Import):
+                for alias in small.names:
+                    full = dotted_name(alias.name) or ""
+                    if only is None or full == only:
+                        names.add(alias.asname.name.value if alias.asname else full.split(".")[0])
+            elif (
+                isinstance(small, cst.ImportFrom)
+                and only is None
+                and not isinstance(small.names, cst.ImportStar)
+            ):
+                names.update(
+                    alias.asname.name.value if alias.asname else (dotted_name(alias.name) or "")
+                    for alias in small.names
+                )
+    return frozenset(names)

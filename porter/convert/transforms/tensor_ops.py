@@ -104,6 +104,8 @@ def to_numpy(site: CallSite) -> cst.BaseExpression:
     GPU, so ``x.detach().cpu().numpy()`` (both no-ops when not needed)."""
     if site.updated.args:
         raise NotConverted("unsupported-arg", "x.numpy() takes no arguments in Paddle")
+    if _is_method_call(site.receiver, "cpu") and _is_method_call(site.receiver.func.value, "detach"):
+        return site.updated  # already x.detach().cpu().numpy()
     _assumed(site, "numpy()")
     detached = cst.Call(cst.Attribute(site.receiver, cst.Name("detach")))
     on_cpu = cst.Call(cst.Attribute(detached, cst.Name("cpu")))
@@ -127,6 +129,12 @@ def _literal(node: cst.BaseExpression, default: object = None) -> object:
         return literal(node)
     except (ValueError, SyntaxError):
         return default
+
+
+def _is_method_call(node: cst.BaseExpression, name: str) -> bool:
+    return (
+        isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == name
+    )
 
 
 def _atom(node: cst.BaseExpression) -> cst.BaseExpression:
