@@ -84,3 +84,30 @@ def test_non_literal_accepted_value_is_converted_with_a_warning():
     result = convert(P + "c = nn.Conv2D(3, 8, 3, data_format=fmt)\n")
     assert "nn.Conv2d(3, 8, 3)" in result.output
     assert codes(result) == ["assumed-value"]
+
+
+VALUES = {
+    "class-as-default-argument": (
+        "import paddle.nn as nn\ndef block(act=nn.ReLU):\n    return act()\n",
+        "import torch.nn as nn\ndef block(act=nn.ReLU):\n    return act()\n",
+    ),
+    "tensor-annotation": (
+        "import paddle\ndef f(x: paddle.Tensor) -> paddle.Tensor:\n    return x\n",
+        "import torch\ndef f(x: torch.Tensor) -> torch.Tensor:\n    return x\n",
+    ),
+    "sequential-of-starred-list": (
+        "import paddle.nn as nn\nlayers = []\nnet = nn.Sequential(*layers)\n",
+        "import torch.nn as nn\nlayers = []\nnet = nn.Sequential(*layers)\n",
+    ),
+}
+
+
+@pytest.mark.parametrize(("before", "after"), VALUES.values(), ids=VALUES.keys())
+def test_names_used_as_values(before, after):
+    assert codes(assert_converts(before, after)) == []
+
+
+def test_value_use_of_a_layer_whose_defaults_differ_is_a_warning():
+    result = convert("import paddle.nn as nn\npool = nn.AvgPool2D\n")
+    assert result.output == "import torch.nn as nn\npool = nn.AvgPool2d\n"
+    assert codes(result) == ["value-use"]

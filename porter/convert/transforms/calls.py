@@ -32,6 +32,9 @@ def bind(entry: ApiMapping, original: cst.Call, updated: cst.Call | None = None)
     any_keyword = any(a.startswith("**") for a in entry.args)
     bound: list[Bound] = []
     for index, (before, after) in enumerate(zip(original.args, updated.args, strict=True)):
+        if before.star == "*" and varargs is not None and index >= varargs:
+            bound.append(Bound(entry.args[varargs], after, before, True))  # *layers -> *args
+            continue
         if before.star:
             raise NotConverted("unsupported-arg", f"{entry.paddle}: *args/**kwargs cannot be mapped to torch")
         if before.keyword is None:

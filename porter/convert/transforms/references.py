@@ -25,13 +25,17 @@ def convert(
         ctx.todo(original, path, "unknown-api", f"{path} is not in the mapping table")
     elif entry.category is Category.NO_EQUIVALENT:
         ctx.todo(original, entry.paddle, "no-equivalent", f"{entry.paddle}: {entry.doc}")
-    elif entry.transform or entry.kind is Kind.METHOD:
+    elif (entry.transform and entry.transform != "param_attr") or entry.kind is Kind.METHOD:
         message = f"{entry.paddle} is used without being called; its call needs a rewrite ({entry.doc})"
         ctx.todo(original, entry.paddle, "value-use", message)
     else:
-        differs = entry.rename or entry.values or entry.defaults or entry.drop or entry.accept
-        if differs and not is_base:  # subclassing passes no arguments, so nothing is lost
-            message = f"{entry.paddle} used as a value: its argument differences are not applied"
+        # Renames, value transforms and differing defaults would change later calls of this value;
+        # dropped Paddle-only arguments would fail loudly there instead. Subclassing passes nothing.
+        differs = entry.rename or entry.values or entry.defaults or entry.transform
+        if differs and not is_base:
+            message = (
+                f"{entry.paddle} used as a value: its argument differences are not applied to later calls"
+            )
             ctx.warn(original, "value-use", message, entry.safety.value)
         ctx.api_counts[entry.paddle] += 1
         return ctx.torch_name(original, entry.torch)
