@@ -20,6 +20,9 @@ def convert(
         return ctx.torch_name(original, f"torch.{DTYPES[dtype]}")
     if path in TORCH_MODULES:
         return ctx.torch_name(original, TORCH_MODULES[path])
+    if path == "paddle.Tensor":  # the type itself (annotations, isinstance); its methods are table entries
+        ctx.api_counts[path] += 1
+        return ctx.torch_name(original, "torch.Tensor")
     entry = ctx.table.lookup(path)
     if entry is None:
         ctx.todo(original, path, "unknown-api", f"{path} is not in the mapping table")
