@@ -8,7 +8,15 @@ numerical parity against the real Paddle class with copied weights.
 """
 
 from porter.compat.activations import Hardsigmoid, hardsigmoid
+from porter.compat.download import get_weights_path_from_url
 from porter.compat.layers import BatchNorm, DownscaleInInferDropout
 from porter.compat.vision_ops import ConvNormActivation
 
-__all__ = ["BatchNorm", "ConvNormActivation", "DownscaleInInferDropout", "Hardsigmoid", "hardsigmoid"]
+__all__ = [
+    "BatchNorm",
+    "ConvNormActivation",
+    "DownscaleInInferDropout",
+    "Hardsigmoid",
+    "get_weights_path_from_url",
+    "hardsigmoid",
+]

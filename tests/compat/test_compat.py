@@ -6,6 +6,8 @@ would hide a mix-up), then porter.verify copies them into the compat layer and c
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import paddle
 import pytest
@@ -136,3 +138,29 @@ def test_torch_hardsigmoid_differs_from_paddle_in_float64():
     expected = paddle.nn.Hardsigmoid()(paddle.to_tensor(x)).numpy()
     difference = np.abs(torch.nn.functional.hardsigmoid(torch.from_numpy(x)).numpy() - expected).max()
     assert 1e-8 < difference < 1e-6
+
+
+def test_get_weights_path_from_url_downloads_once_and_checks_md5(tmp_path):
+    source = tmp_path / "served" / "net.pdparams"
+    source.parent.mkdir()
+    source.write_bytes(b"weights")
+    digest = hashlib.md5(b"weights").hexdigest()  # noqa: S324
+    cache = tmp_path / "cache"
+    path = compat.get_weights_path_from_url(source.as_uri(), digest, root=cache)
+    assert path == str(cache / "net.pdparams") and (cache / "net.pdparams").read_bytes() == b"weights"
+    source.unlink()  # a cached copy with the right MD5 is used without downloading again
+    assert compat.get_weights_path_from_url(source.as_uri(), digest, root=cache) == path
+
+
+def test_get_weights_path_from_url_refuses_a_wrong_md5_and_keeps_nothing(tmp_path):
+    source = tmp_path / "net.pdparams"
+    source.write_bytes(b"weights")
+    cache = tmp_path / "cache"
+    with pytest.raises(OSError, match="MD5 mismatch"):
+        compat.get_weights_path_from_url(source.as_uri(), "0" * 32, root=cache)
+    assert list(cache.iterdir()) == []
+
+
+def test_get_weights_path_from_url_refuses_archives(tmp_path):
+    with pytest.raises(ValueError, match="archives"):
+        compat.get_weights_path_from_url("https://example.invalid/model.tar.gz", root=tmp_path)
