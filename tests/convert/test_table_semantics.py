@@ -148,6 +148,151 @@ CASES = {
     "inv": ("paddle.linalg.inv", None, [], {"x": SQUARE}),
     "det": ("paddle.linalg.det", None, [], {"x": SQUARE}),
     "multi_dot": ("paddle.linalg.multi_dot", None, [], {"x": [SQUARE, SQUARE, X2[:, :4].T]}),
+    "GroupNorm_default_init": (
+        "paddle.nn.GroupNorm",
+        {"num_groups": 3, "num_channels": 3, "epsilon": 1e-3},
+        [X4],
+        {},
+    ),
+    "LayerNorm_default_init": (
+        "paddle.nn.LayerNorm",
+        {"normalized_shape": [6, 6], "epsilon": 1e-4},
+        [X4],
+        {},
+    ),
+    "InstanceNorm2D_learns_affine": ("paddle.nn.InstanceNorm2D", {"num_features": 3}, [X4], {}),
+    "LocalResponseNorm": ("paddle.nn.LocalResponseNorm", {"size": 3}, [X4], {}),
+    "ReLU6": ("paddle.nn.ReLU6", {}, [X4 * 8], {}),
+    "ELU": ("paddle.nn.ELU", {"alpha": 0.7}, [X4], {}),
+    "CELU": ("paddle.nn.CELU", {"alpha": 0.7}, [X4], {}),
+    "Mish": ("paddle.nn.Mish", {}, [X4], {}),
+    "Softshrink": ("paddle.nn.Softshrink", {"threshold": 0.2}, [X4], {}),
+    "Softmax2D": ("paddle.nn.Softmax2D", {}, [X4], {}),
+    "ChannelShuffle": ("paddle.nn.ChannelShuffle", {"groups": 3}, [X4], {}),
+    "PixelUnshuffle": ("paddle.nn.PixelUnshuffle", {"downscale_factor": 2}, [X4], {}),
+    "ZeroPad2D": ("paddle.nn.ZeroPad2D", {"padding": [1, 0, 2, 1]}, [X4], {}),
+    "Unflatten": ("paddle.nn.Unflatten", {"axis": 1, "shape": [3, 1]}, [X4], {}),
+    "Fold": (
+        "paddle.nn.Fold",
+        {"output_sizes": [4, 4], "kernel_sizes": 2},
+        [RNG.standard_normal((2, 12, 9)).astype("float32")],
+        {},
+    ),
+    "AvgPool1D_exclusive_default": (
+        "paddle.nn.AvgPool1D",
+        {"kernel_size": 3, "padding": 1, "stride": 1},
+        [X2[None]],
+        {},
+    ),
+    "NLLLoss": ("paddle.nn.NLLLoss", {}, [np.log(PROB), LABELS], {}),
+    "BCELoss": ("paddle.nn.BCELoss", {}, [PROB, (Y2 > 0).astype("float32")], {}),
+    "MarginRankingLoss": ("paddle.nn.MarginRankingLoss", {"margin": 0.3}, [X2, Y2, np.sign(X2 - Y2)], {}),
+    "HingeEmbeddingLoss": ("paddle.nn.HingeEmbeddingLoss", {}, [X2, np.sign(Y2)], {}),
+    "CosineEmbeddingLoss": (
+        "paddle.nn.CosineEmbeddingLoss",
+        {"margin": 0.1},
+        [X2, Y2, np.sign(Y2[:, 0])],
+        {},
+    ),
+    "TripletMarginLoss_epsilon": ("paddle.nn.TripletMarginLoss", {"epsilon": 1e-3}, [X2, Y2, PROB], {}),
+    "SoftMarginLoss": ("paddle.nn.SoftMarginLoss", {}, [X2, np.sign(Y2)], {}),
+    "MultiLabelSoftMarginLoss": (
+        "paddle.nn.MultiLabelSoftMarginLoss",
+        {},
+        [X2, (Y2 > 0).astype("float32")],
+        {},
+    ),
+    "PoissonNLLLoss": ("paddle.nn.PoissonNLLLoss", {}, [X2, PROB], {}),
+    "GaussianNLLLoss_epsilon": ("paddle.nn.GaussianNLLLoss", {"epsilon": 1e-3}, [X2, Y2, PROB], {}),
+    "MultiMarginLoss": ("paddle.nn.MultiMarginLoss", {}, [X2, LABELS], {}),
+    "HuberLoss": ("paddle.nn.HuberLoss", {"delta": 0.5}, [X2, Y2], {}),
+    "conv2d_same_weight_layout": (
+        "paddle.nn.functional.conv2d",
+        None,
+        [],
+        {"x": X4, "weight": RNG.standard_normal((4, 3, 3, 3)).astype("float32"), "stride": 2, "padding": 1},
+    ),
+    "conv2d_transpose_same_weight_layout": (
+        "paddle.nn.functional.conv2d_transpose",
+        None,
+        [],
+        {"x": X4, "weight": RNG.standard_normal((3, 2, 3, 3)).astype("float32"), "stride": 2, "dilation": 1},
+    ),
+    "embedding_zero_padding_row": (
+        "paddle.nn.functional.embedding",
+        None,
+        [],
+        {"x": LABELS, "weight": np.vstack([np.zeros((1, 4)), X2.T[1:]]).astype("float32"), "padding_idx": 0},
+    ),
+    "layer_norm_epsilon": (
+        "paddle.nn.functional.layer_norm",
+        None,
+        [],
+        {"x": X4, "normalized_shape": [6], "weight": X2[0, :1].repeat(6), "epsilon": 1e-3},
+    ),
+    "group_norm_epsilon_moves": (
+        "paddle.nn.functional.group_norm",
+        None,
+        [],
+        {"x": X4, "num_groups": 1, "epsilon": 1e-3, "weight": PROB[0, :3], "bias": Y2[0, :3]},
+    ),
+    "prelu": ("paddle.nn.functional.prelu", None, [], {"x": X4, "weight": PROB[0, :3]}),
+    "one_hot_values": ("paddle.nn.functional.one_hot", None, [], {"x": LABELS, "num_classes": 5}),
+    "log_softmax_default_axis": ("paddle.nn.functional.log_softmax", None, [], {"x": X4}),
+    "glu": ("paddle.nn.functional.glu", None, [], {"x": X2[:, :4], "axis": -1}),
+    "max_pool2d_ceil": (
+        "paddle.nn.functional.max_pool2d",
+        None,
+        [],
+        {"x": X4, "kernel_size": 4, "stride": 4, "ceil_mode": True},
+    ),
+    "adaptive_max_pool2d_mask": (
+        "paddle.nn.functional.adaptive_max_pool2d",
+        None,
+        [],
+        {"x": X4, "output_size": 2, "return_mask": True},
+    ),
+    "thresholded_relu_defaults": ("paddle.nn.functional.thresholded_relu", None, [], {"x": X4 * 2}),
+    "alpha_dropout_eval": (
+        "paddle.nn.functional.alpha_dropout",
+        None,
+        [],
+        {"x": X4, "p": 0.5, "training": False},
+    ),
+    "stack_axis": ("paddle.stack", None, [], {"x": [X2, Y2], "axis": 1}),
+    "squeeze_axis": ("paddle.squeeze", None, [], {"x": X4[:, :1], "axis": 1}),
+    "tile_repeat_times": ("paddle.tile", None, [], {"x": X2, "repeat_times": [2, 1]}),
+    "flip_axis": ("paddle.flip", None, [], {"x": X2, "axis": [0, 1]}),
+    "roll_axis": ("paddle.roll", None, [], {"x": X2, "shifts": 2, "axis": 1}),
+    "where": ("paddle.where", None, [], {"condition": X2 > 0, "x": X2, "y": Y2}),
+    "index_select_axis": ("paddle.index_select", None, [], {"x": X2, "index": INDEX, "axis": 1}),
+    "diagonal_axes": ("paddle.diagonal", None, [], {"x": X4, "offset": 1, "axis1": 2, "axis2": 3}),
+    "rot90_axes": ("paddle.rot90", None, [], {"x": X2, "k": 3, "axes": [0, 1]}),
+    "repeat_interleave_axis": ("paddle.repeat_interleave", None, [], {"x": X2, "repeats": 2, "axis": 0}),
+    "take_along_axis": (
+        "paddle.take_along_axis",
+        None,
+        [],
+        {"arr": X2, "indices": np.argsort(X2, axis=1), "axis": 1},
+    ),
+    "unique_counts": ("paddle.unique", None, [], {"x": INT, "return_counts": True}),
+    "cross_default_axis": ("paddle.cross", None, [], {"x": SQUARE[:3, :3], "y": SQUARE[1:, 1:]}),
+    "diff_axis": ("paddle.diff", None, [], {"x": X2, "axis": 0}),
+    "logsumexp_axis": ("paddle.logsumexp", None, [], {"x": X2, "axis": 1}),
+    "prod_axis": ("paddle.prod", None, [], {"x": PROB, "axis": 0}),
+    "kthvalue_axis": ("paddle.kthvalue", None, [], {"x": X2, "k": 2, "axis": 1}),
+    "mode_axis": ("paddle.mode", None, [], {"x": INT[None].repeat(2, 0), "axis": 1}),
+    "lerp": ("paddle.lerp", None, [], {"x": X2, "y": Y2, "weight": PROB}),
+    "addmm": (
+        "paddle.addmm",
+        None,
+        [],
+        {"input": SQUARE, "x": SQUARE, "y": SQUARE, "beta": 0.5, "alpha": 2.0},
+    ),
+    "pow": ("paddle.pow", None, [], {"x": PROB, "y": 1.5}),
+    "diag_offset": ("paddle.diag", None, [], {"x": X2[0], "offset": 1}),
+    "full_like": ("paddle.full_like", None, [], {"x": X2, "fill_value": 3.0}),
+    "zeros_shape": ("paddle.zeros", None, [], {"shape": [2, 3], "dtype": "float32"}),
     "Tensor_max_axis": ("paddle.Tensor.max", None, [X2], {"axis": 0}),
     "Tensor_gather": ("paddle.Tensor.gather", None, [X2], {"index": INDEX}),
     "Tensor_sum_axis": ("paddle.Tensor.sum", None, [X4], {"axis": 2}),
@@ -310,3 +455,15 @@ def test_simple_tensor_methods_compute_the_same(entry):
     actual = _numpy(_run(entry.torch, entry.kind, None, [UNIT], translate(entry, kwargs), "torch"))
     for got, want in zip(actual, expected, strict=True):
         np.testing.assert_allclose(got, want.astype(got.dtype), rtol=1e-6, atol=1e-6, equal_nan=True)
+
+
+def test_embedding_padding_row_difference_is_documented():
+    weight = X2.T.copy()  # the padding row (0) is not zero
+    paddle_out = paddle.nn.functional.embedding(
+        paddle.to_tensor(LABELS), paddle.to_tensor(weight), padding_idx=0
+    )
+    torch_out = torch.nn.functional.embedding(
+        torch.from_numpy(LABELS), torch.from_numpy(weight), padding_idx=0
+    )
+    assert not paddle_out.numpy()[0].any() and torch_out.numpy()[0].any()
+    assert "zeros at padding_idx" in TABLE.lookup("paddle.nn.functional.embedding").note
