@@ -198,6 +198,7 @@ class Dispatcher(cst.CSTTransformer):
         ctx = self.ctx
         frame = ctx.frames[-1]
         inserted, reported = len(frame.after), len(ctx.pending)
+        counts = ctx.api_counts.copy() if entry.transform else None  # transforms may count what they consume
         site = CallSite(ctx, entry, original, updated)
         try:
             if entry.category is Category.NO_EQUIVALENT:
@@ -207,6 +208,8 @@ class Dispatcher(cst.CSTTransformer):
             return updated
         except NotConverted as reason:
             del frame.after[inserted:]
+            if counts is not None:
+                ctx.api_counts = counts
             ctx.converted.discard(id(original.func))
             self.ctx.todo(original, entry.paddle, reason.code, reason.message)
             return updated

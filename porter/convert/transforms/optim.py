@@ -51,6 +51,7 @@ def optimizer(site: CallSite) -> cst.BaseExpression:
             coeff = decay.args[0].value if decay.args else cst.Float("0.0")
             replace["weight_decay"] = coeff
             ctx.consume(decay)
+            ctx.api_counts[path] += 1
         elif path:
             raise NotConverted(
                 "optimizer", f"weight_decay={code(decay)}: only a float or L2Decay has a torch equivalent"

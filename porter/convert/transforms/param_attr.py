@@ -125,6 +125,7 @@ def attr_statements(
         initializer, options = value, {}
     elif path is not None:
         options = _param_attr_options(site, value)
+        ctx.api_counts[path] += 1
         initializer = options.pop("initializer", None)
     else:
         raise NotConverted(
@@ -194,6 +195,7 @@ def init_statement(site: CallSite, initializer: cst.BaseExpression, tensor: str)
     if values.get("fan_in", "None") != "None" or values.get("fan_out", "None") != "None":
         raise NotConverted("initializer", "an explicit fan_in/fan_out has no torch.nn.init equivalent")
     site.ctx.torch_ref("torch.nn.init")
+    site.ctx.api_counts[path] += 1
     return f"torch.nn.init.{function}({tensor}, {spelling.format(**values)})"
 
 
