@@ -10,6 +10,7 @@ numerical parity against the real Paddle class with copied weights.
 from porter.compat.activations import Hardsigmoid, hardsigmoid
 from porter.compat.download import get_weights_path_from_url
 from porter.compat.layers import BatchNorm, DownscaleInInferDropout
+from porter.compat.param_attr import Initializer, ParamAttr, apply_param_attr
 from porter.compat.vision_ops import ConvNormActivation
 
 __all__ = [
@@ -17,6 +18,9 @@ __all__ = [
     "ConvNormActivation",
     "DownscaleInInferDropout",
     "Hardsigmoid",
+    "Initializer",
+    "ParamAttr",
+    "apply_param_attr",
     "get_weights_path_from_url",
     "hardsigmoid",
 ]

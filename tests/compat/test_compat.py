@@ -164,3 +164,42 @@ def test_get_weights_path_from_url_refuses_a_wrong_md5_and_keeps_nothing(tmp_pat
 def test_get_weights_path_from_url_refuses_archives(tmp_path):
     with pytest.raises(ValueError, match="archives"):
         compat.get_weights_path_from_url("https://example.invalid/model.tar.gz", root=tmp_path)
+
+
+def test_param_attr_value_initializes_like_paddle_weight_attr():
+    """A ParamAttr built apart from its layer fills the weight in the same range and keeps trainable."""
+    attr = compat.ParamAttr(
+        initializer=compat.Initializer(torch.nn.init.uniform_, -0.01, 0.01), trainable=False
+    )
+    layer = torch.nn.Linear(50, 40)
+    compat.apply_param_attr(layer.weight, attr)
+    assert layer.weight.abs().max() <= 0.01 and layer.weight.std() < 0.01
+    assert not layer.weight.requires_grad
+    paddle_layer = paddle.nn.Linear(
+        50,
+        40,
+        weight_attr=paddle.ParamAttr(initializer=paddle.nn.initializer.Uniform(-0.01, 0.01), trainable=False),
+    )
+    assert paddle_layer.weight.abs().max().item() <= 0.01 and paddle_layer.weight.stop_gradient
+
+
+@pytest.mark.parametrize("attr", [None, True, "fc.w_0"])
+def test_param_attr_values_that_change_nothing(attr):
+    layer = torch.nn.Linear(3, 2)
+    before = layer.weight.detach().clone()
+    compat.apply_param_attr(layer.weight, attr)
+    assert torch.equal(layer.weight, before) and layer.weight.requires_grad
+
+
+def test_bare_initializer_value_and_computed_false():
+    layer = torch.nn.Linear(3, 2)
+    compat.apply_param_attr(layer.bias, compat.Initializer(torch.nn.init.constant_, 0.5))
+    assert torch.equal(layer.bias, torch.full((2,), 0.5))
+    with pytest.raises(ValueError, match="False"):
+        compat.apply_param_attr(layer.bias, False)
+
+
+def test_param_attr_learning_rate_is_reported_not_applied():
+    layer = torch.nn.Linear(3, 2)
+    with pytest.warns(UserWarning, match="learning_rate"):
+        compat.apply_param_attr(layer.weight, compat.ParamAttr(learning_rate=0.1))
