@@ -41,6 +41,7 @@ class Context:
     qualified: frozenset[int] = frozenset()  # ids of groups whose uses must be spelled torch.<...>
     pending: list[_Pending] = field(default_factory=list)
     converted: set[int] = field(default_factory=set)  # ids of Paddle references replaced or consumed
+    journal: list[int] = field(default_factory=list)  # the same ids in marking order, for rollback
     alias_used: set[int] = field(default_factory=set)  # ids of groups whose torch alias the output uses
     need_torch: bool = False
     api_counts: Counter[str] = field(default_factory=Counter)
@@ -59,7 +60,7 @@ class Context:
         ref = self.names.ref(original)
         if ref is None:
             return self.torch_ref(target)
-        self.converted.add(id(original))
+        self._mark(original)
         group = ref.group
         if id(group) in self.qualified:
             return self.torch_ref(target)
@@ -86,6 +87,22 @@ class Context:
             return group.local
         return short
 
+    def _mark(self, node: cst.CSTNode) -> None:
+        if id(node) not in self.converted:
+            self.converted.add(id(node))
+            self.journal.append(id(node))
+
+    def checkpoint(self) -> tuple[int, int, Counter[str]]:
+        """State to return to when a transform gives up half-way (see ``rollback``)."""
+        return len(self.journal), len(self.pending), self.api_counts.copy()
+
+    def rollback(self, point: tuple[int, int, Counter[str]]) -> None:
+        marked, reported, counts = point
+        while len(self.journal) > marked:
+            self.converted.discard(self.journal.pop())
+        del self.pending[reported:]
+        self.api_counts = counts
+
     def consume(self, original: cst.CSTNode) -> None:
         """Mark every Paddle reference inside ``original`` as handled (its code was replaced)."""
         refs = self.names.refs
@@ -93,7 +110,7 @@ class Context:
         while stack:
             node = stack.pop()
             if id(node) in refs:
-                self.converted.add(id(node))
+                self._mark(node)
             else:
                 stack.extend(node.children)
 

@@ -95,3 +95,14 @@ def test_fan_based_init_spread_matches_paddle_for_linear(paddle_init, torch_init
     exec(converted, namespace)  # noqa: S102 - our own output
     torch_std = float(namespace["fc"].weight.detach().std())
     assert abs(torch_std - paddle_std) / paddle_std < 0.02  # 210k samples: sampling error ~0.3%
+
+
+def test_a_layer_that_gives_up_keeps_its_paddle_imports():
+    """The attr was read (and its names marked used) before the layer's own arguments failed: the
+    marks are rolled back, so `paddle` stays imported for the code left as it was."""
+    result = convert(
+        "import paddle\n"
+        "c = paddle.nn.Conv2D(3, 8, 3, weight_attr=paddle.ParamAttr(learning_rate=0.5), data_format='NHWC')\n"
+    )
+    assert result.output.startswith("import paddle\n")
+    assert codes(result) == ["unsupported-value"]  # the attr's learning-rate warning was rolled back too

@@ -198,7 +198,7 @@ class Dispatcher(cst.CSTTransformer):
         ctx = self.ctx
         frame = ctx.frames[-1]
         inserted, reported = len(frame.after), len(ctx.pending)
-        counts = ctx.api_counts.copy() if entry.transform else None  # transforms may count what they consume
+        point = ctx.checkpoint() if entry.transform else None  # a transform may give up half-way
         site = CallSite(ctx, entry, original, updated)
         try:
             if entry.category is Category.NO_EQUIVALENT:
@@ -208,8 +208,8 @@ class Dispatcher(cst.CSTTransformer):
             return updated
         except NotConverted as reason:
             del frame.after[inserted:]
-            if counts is not None:
-                ctx.api_counts = counts
+            if point is not None:
+                ctx.rollback(point)
             ctx.converted.discard(id(original.func))
             self.ctx.todo(original, entry.paddle, reason.code, reason.message)
             return updated
