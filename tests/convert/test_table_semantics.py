@@ -532,3 +532,32 @@ def test_rmsprop_epsilon_placement_difference_is_documented():
     paddle_result = _paddle_steps(entry.paddle, {"learning_rate": 0.01}, tiny)
     torch_result = _torch_steps(entry, {"learning_rate": 0.01}, tiny)
     assert not np.allclose(torch_result, paddle_result, rtol=1e-6, atol=1e-7)
+
+
+# LR schedulers: Paddle's scheduler is the optimizer's learning rate, torch's wraps an optimizer created with that
+# base rate (the lr_scheduler transform's job); the schedule itself must match epoch by epoch.
+SCHEDULER_CASES = {
+    "MultiStepDecay": ("paddle.optimizer.lr.MultiStepDecay", {"milestones": [2, 5], "gamma": 0.5}),
+    "CosineAnnealingDecay": ("paddle.optimizer.lr.CosineAnnealingDecay", {"T_max": 5, "eta_min": 0.01}),
+    "ExponentialDecay": ("paddle.optimizer.lr.ExponentialDecay", {"gamma": 0.7}),
+    "LambdaDecay": ("paddle.optimizer.lr.LambdaDecay", {"lr_lambda": lambda epoch: 0.9**epoch}),
+    "MultiplicativeDecay": ("paddle.optimizer.lr.MultiplicativeDecay", {"lr_lambda": lambda epoch: 0.8}),
+    "CosineAnnealingWarmRestarts": (
+        "paddle.optimizer.lr.CosineAnnealingWarmRestarts",
+        {"T_0": 3, "T_mult": 2},
+    ),
+    "LinearLR": ("paddle.optimizer.lr.LinearLR", {"total_steps": 4, "start_factor": 0.25}),
+}
+
+
+@pytest.mark.parametrize(("path", "kwargs"), SCHEDULER_CASES.values(), ids=SCHEDULER_CASES.keys())
+def test_scheduler_translation_gives_the_same_schedule(path, kwargs):
+    entry = TABLE.lookup(path)
+    paddle_scheduler = resolve(path)(learning_rate=0.1, **kwargs)
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    torch_scheduler = resolve(entry.torch)(optimizer, **translate(entry, kwargs))
+    for _epoch in range(12):
+        assert torch_scheduler.get_last_lr()[0] == pytest.approx(paddle_scheduler.last_lr, rel=1e-6)
+        optimizer.step()
+        torch_scheduler.step()
+        paddle_scheduler.step()
