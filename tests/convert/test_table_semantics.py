@@ -561,3 +561,18 @@ def test_scheduler_translation_gives_the_same_schedule(path, kwargs):
         optimizer.step()
         torch_scheduler.step()
         paddle_scheduler.step()
+
+
+@pytest.mark.parametrize("path", ["paddle.nn.LSTM", "paddle.nn.GRU", "paddle.nn.SimpleRNN"])
+def test_recurrent_layers_are_batch_first_after_translation(path):
+    entry = TABLE.lookup(path)
+    init = {"input_size": 6, "hidden_size": 3, "num_layers": 2}
+    paddle_rnn = resolve(path)(**init)
+    torch_rnn = resolve(entry.torch)(**translate(entry, init))
+    # Same parameter names and gate order: copy Paddle's weights across by name.
+    state = {name: torch.from_numpy(value.numpy()) for name, value in paddle_rnn.state_dict().items()}
+    torch_rnn.load_state_dict({name: state[name] for name in torch_rnn.state_dict()})
+    sequence = X4[:, 0]  # [batch=2, time=6, features=6]
+    paddle_out, _ = paddle_rnn(paddle.to_tensor(sequence))
+    torch_out, _ = torch_rnn(torch.from_numpy(sequence))
+    np.testing.assert_allclose(torch_out.detach().numpy(), paddle_out.numpy(), rtol=1e-5, atol=1e-6)
