@@ -98,3 +98,25 @@ def test_second_run_changes_nothing_on_paddle_vision_models():
         first = convert_source(path.read_text(encoding="utf-8"), path=path.name)
         assert first.status.value != "failed", first.diagnostics[0]
         assert convert_source(first.output).output == first.output, path.name
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (
+            "import paddle\r\ny = paddle.concat([a], axis=0)  # keep\r\n",
+            "import torch\r\ny = torch.cat([a], dim=0)  # keep\r\n",
+        ),
+        (
+            "\ufeffimport paddle\ny = paddle.concat([a], axis=0)\n",
+            "\ufeffimport torch\ny = torch.cat([a], dim=0)\n",
+        ),
+        (
+            "import paddle.nn as nn\nclass M(nn.Layer):\n\tdef __init__(self):\n\t\tself.fc = nn.Linear(2, 3, weight_attr=nn.initializer.Constant(0.5))\n",
+            "import torch\nimport torch.nn as nn\nclass M(nn.Module):\n\tdef __init__(self):\n\t\tself.fc = nn.Linear(2, 3)\n\t\ttorch.nn.init.constant_(self.fc.weight, 0.5)\n",
+        ),
+    ],
+    ids=["crlf", "byte-order-mark", "tabs"],
+)
+def test_line_endings_encoding_marks_and_tabs_survive(source, expected):
+    assert convert_source(source).output == expected
