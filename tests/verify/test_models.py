@@ -1,7 +1,7 @@
 """`porter verify` on the registry pairs, and on registry pairs broken the way real ports break.
 
-Input sizes (CI budget, 2 cores): every model runs forward in float32 at its registry input (224x224
-except LeNet) through `porter verify all`. Backward and training run in float64, where a correct port
+Input sizes (CI budget, 2 cores): every model runs forward at its registry input (224x224 except
+LeNet) in float64 through `porter verify all --dtype float64`, and in float32 one by one. Backward and training run in float64, where a correct port
 agrees to ~1e-15 and float noise cannot hide or fake a bug, on the smallest input each architecture
 accepts without changing its layers: VGG and AlexNet have fixed-size classifiers (224 needed),
 NiN/GoogLeNet/ResNet end in adaptive pooling (96 and 64). Training uses batch 2 where BatchNorm is
@@ -26,11 +26,33 @@ SMALL_INPUT = {
 }
 
 
-def test_verify_all_forward_float32_at_registry_inputs(capsys):
-    assert main(["verify", "all"]) == 0
+def test_verify_all_forward_float64_at_registry_inputs(capsys):
+    assert main(["verify", "all", "--dtype", "float64"]) == 0
     rows = capsys.readouterr().out.splitlines()
     assert rows[0].split()[:2] == ["model", "verdict"]
     assert [row.split()[:2] for row in rows[1:]] == [[name, "PASS"] for name in models.names()]
+
+
+@pytest.mark.parametrize("name", [name for name in models.names() if name != "vgg"])
+def test_float32_forward_at_registry_input(name, capsys):
+    assert main(["verify", name]) == 0, capsys.readouterr().out
+
+
+def test_vgg_float32_forward_is_at_the_float32_noise_floor():
+    """VGG-16's single logit: float32 noise reaches the 1e-5 bound (docs/verify.md, "Why two dtypes").
+
+    Measured, not judged: the verdict at seed 0 is FAIL at 1.7e-5 (fc3, the 4096 -> 1 sum), while
+    each framework alone is up to 3.4e-5 off its own float64 result and float64 parity holds (above).
+    What must hold is that the difference has the size and shape of noise, not of a bug.
+    """
+    seed_everything(0)
+    pair = models.get("vgg")
+    result = verify_pair(pair.build_paddle(), pair.build_torch(), pair.input_shape, name="vgg")
+    (output,) = result.forward.metrics
+    assert output.max_rel < 1e-4
+    assert output.cosine > 1 - 1e-9
+    if not result.passed:  # then only the last layer's sum crosses the bound; its input agrees
+        assert result.divergence.first.key == "fc3"
 
 
 @pytest.mark.slow
