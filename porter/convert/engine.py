@@ -199,9 +199,9 @@ def convert_source(text: str, *, path: str = "<string>", table: MappingTable | N
             ctx, converted = dispatch.run(module, table, resolution, qualified=incomplete)
         converted = imports.rewrite(converted, ctx)
         output = converted.code
+        ast.parse(output)  # the output must always parse (Python's own parser, cheaper than libcst's)
         if text.startswith("\ufeff") and not output.startswith("\ufeff"):
             output = "\ufeff" + output  # libcst drops a byte-order mark; keep the file's encoding as it was
-        ast.parse(output)  # the output must always parse (Python's own parser, cheaper than libcst's)
     except Exception as error:  # noqa: BLE001 - a broken transform must not lose the user's file
         return _failed(
             text, path, 1, 0, "internal-error", f"conversion failed ({type(error).__name__}: {error})"
