@@ -1,10 +1,8 @@
 """Parity assertions for your own pytest suite.
 
-    from porter.testing import assert_parity
-
-    def test_my_port():
-        assert_parity(PaddleNet(), TorchNet(), (2, 3, 32, 32))                     # seeded input
-        assert_parity(PaddleNet(), TorchNet(), batch, dtype="float64", backward=True)
+In a test: ``assert_parity(PaddleNet(), TorchNet(), (2, 3, 32, 32))`` checks a seeded input of that
+shape; ``assert_parity(PaddleNet(), TorchNet(), [batch], dtype="float64", backward=True)`` your own
+input, in float64, gradients included.
 """
 
 from __future__ import annotations

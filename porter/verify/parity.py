@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -51,7 +51,7 @@ class ParityResult:
     notes: tuple[str, ...] = ()
     determinism: tuple[str, ...] = ()
     seconds: float = 0.0
-    skipped: tuple[str, ...] = field(default=())  # sections not run, with the reason
+    skipped: tuple[str, ...] = ()  # sections not run, with the reason
 
     @property
     def passed(self) -> bool:

@@ -67,7 +67,8 @@ def test_running_variance_biased_in_paddle_unbiased_in_torch():
     torch_bn(torch.tensor(x))
     n = 4 * 5 * 5
     biased = x.var(axis=(0, 2, 3))
-    m = 1 - np.float32(0.9).item()  # Paddle's float32 momentum, see test_paddle_batch_norm_attributes_are_float32
+    # Paddle's float32 momentum, see test_paddle_batch_norm_attributes_are_float32
+    m = 1 - np.float32(0.9).item()
     np.testing.assert_allclose(paddle_bn._variance.numpy(), (1 - m) + m * biased, rtol=1e-12)
     np.testing.assert_allclose(torch_bn.running_var.numpy(), 0.9 + 0.1 * biased * n / (n - 1), rtol=1e-12)
     measured = torch_bn.running_var.numpy() / paddle_bn._variance.numpy() - 1
@@ -87,7 +88,9 @@ def test_paddle_batch_norm_attributes_are_float32():
 
 
 def test_disable_dropout_sets_p_to_zero_on_both_sides():
-    paddle_model = paddle.nn.Sequential(paddle.nn.Linear(2, 2), paddle.nn.Dropout(0.5), paddle.nn.Dropout2D(0.2))
+    paddle_model = paddle.nn.Sequential(
+        paddle.nn.Linear(2, 2), paddle.nn.Dropout(0.5), paddle.nn.Dropout2D(0.2)
+    )
     torch_model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Dropout(0.5), torch.nn.Dropout2d(0.2))
     changed = disable_dropout(paddle_model, torch_model)
     assert changed == ["paddle:1", "paddle:2", "torch:1", "torch:2"]
@@ -112,7 +115,12 @@ def test_both_optimizers_match(optimizer):
     pair = models.get("lenet")
     paddle.seed(0)
     result = verify_pair(
-        pair.build_paddle(), pair.build_torch(), (2, 1, 28, 28), dtype="float64", train_steps=3, optimizer=optimizer
+        pair.build_paddle(),
+        pair.build_torch(),
+        (2, 1, 28, 28),
+        dtype="float64",
+        train_steps=3,
+        optimizer=optimizer,
     )
     assert result.passed, result.render()
     assert result.train.optimizer == optimizer
@@ -130,14 +138,23 @@ def test_a_literally_copied_batch_norm_momentum_fails_on_the_running_mean():
 def test_wrong_gradient_only_is_caught_by_backward():
     class DetachedHead(pairs.TorchNet):
         def forward(self, x):  # same values, but no gradient reaches the trunk
-            return self.fc(self.head(torch.flatten(self.relu(self.block(self.relu(self.stem(x)))), 1).detach()))
+            return self.fc(
+                self.head(torch.flatten(self.relu(self.block(self.relu(self.stem(x)))), 1).detach())
+            )
 
     paddle_model, _ = pairs.good_pair()
     result = verify_pair(paddle_model, DetachedHead(), pairs.INPUT_SHAPE, dtype="float64", backward=True)
     assert result.forward.passed
     assert not result.passed
     failing = {m.name for m in result.gradients.failures()}
-    assert failing == {"stem.weight", "stem.bias", "block.conv.weight", "block.conv.bias", "block.bn.weight", "block.bn.bias"}
+    assert failing == {
+        "stem.weight",
+        "stem.bias",
+        "block.conv.weight",
+        "block.conv.bias",
+        "block.bn.weight",
+        "block.bn.bias",
+    }
 
 
 def test_dropout_layers_are_named_in_the_train_report():
