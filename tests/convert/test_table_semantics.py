@@ -576,3 +576,66 @@ def test_recurrent_layers_are_batch_first_after_translation(path):
     paddle_out, _ = paddle_rnn(paddle.to_tensor(sequence))
     torch_out, _ = torch_rnn(torch.from_numpy(sequence))
     np.testing.assert_allclose(torch_out.detach().numpy(), paddle_out.numpy(), rtol=1e-5, atol=1e-6)
+
+
+# Layers with weights whose entry only uses the param_attr transform for weight_attr/bias_attr: without those
+# arguments (or with bias_attr=False) the table's own rules apply. Weights are copied by name; only Linear's
+# weight is transposed ([in, out] in Paddle, [out, in] in torch).
+WEIGHTED_CASES = {
+    "Conv1D": (
+        "paddle.nn.Conv1D",
+        {"in_channels": 3, "out_channels": 4, "kernel_size": 3, "padding": 1},
+        X4[:, :, 0],
+    ),
+    "Conv2D_no_bias": (
+        "paddle.nn.Conv2D",
+        {"in_channels": 3, "out_channels": 4, "kernel_size": 3, "stride": 2, "bias_attr": False},
+        X4,
+    ),
+    "Conv2D_groups_dilation": (
+        "paddle.nn.Conv2D",
+        {"in_channels": 3, "out_channels": 6, "kernel_size": 2, "dilation": 2, "groups": 3},
+        X4,
+    ),
+    "Conv3D": (
+        "paddle.nn.Conv3D",
+        {"in_channels": 3, "out_channels": 2, "kernel_size": 2},
+        np.repeat(X4[:, :, None], 3, axis=2),
+    ),
+    "Conv2DTranspose_order": (
+        "paddle.nn.Conv2DTranspose",
+        {
+            "in_channels": 3,
+            "out_channels": 4,
+            "kernel_size": 3,
+            "stride": 2,
+            "output_padding": 1,
+            "dilation": 1,
+            "groups": 1,
+        },
+        X4,
+    ),
+    "Conv1DTranspose": (
+        "paddle.nn.Conv1DTranspose",
+        {"in_channels": 3, "out_channels": 2, "kernel_size": 2},
+        X4[:, :, 0],
+    ),
+    "Linear_transposed_weight": ("paddle.nn.Linear", {"in_features": 6, "out_features": 4}, X4),
+    "Linear_no_bias": ("paddle.nn.Linear", {"in_features": 6, "out_features": 4, "bias_attr": False}, X4),
+}
+
+
+@pytest.mark.parametrize(("path", "init", "x"), WEIGHTED_CASES.values(), ids=WEIGHTED_CASES.keys())
+def test_weighted_layers_compute_the_same_with_copied_weights(path, init, x):
+    entry = TABLE.lookup(path)
+    assert entry.transform == "param_attr" and not {"weight_attr"} & set(init)
+    paddle_layer = resolve(path)(**init)
+    torch_layer = resolve(entry.torch)(**translate(entry, init))
+    state = {name: value.numpy() for name, value in paddle_layer.state_dict().items()}
+    assert set(state) == set(torch_layer.state_dict())
+    if path == "paddle.nn.Linear":
+        state["weight"] = state["weight"].T
+    torch_layer.load_state_dict({name: torch.from_numpy(value.copy()) for name, value in state.items()})
+    expected = paddle_layer(paddle.to_tensor(x)).numpy()
+    actual = torch_layer(torch.from_numpy(x.copy())).detach().numpy()
+    np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=1e-5)
