@@ -21,14 +21,12 @@ def _md5(path: Path) -> str:
     return digest.hexdigest()
 
 
-def get_weights_path_from_url(
-    url: str, md5sum: str | None = None, *, root: str | os.PathLike | None = None
-) -> str:
-    """Local path of the file at ``url``: downloaded into ``root`` (Paddle's weights cache) unless a copy with
-    the right MD5 is already there. Archives (which Paddle would also unpack) are refused."""
+def get_weights_path_from_url(url: str, md5sum: str | None = None) -> str:
+    """Local path of the file at ``url``: downloaded into WEIGHTS_HOME (Paddle's weights cache) unless a
+    copy with the right MD5 is already there. Archives (which Paddle would also unpack) are refused."""
     if url.endswith(_ARCHIVES):
         raise ValueError(f"porter.compat.get_weights_path_from_url does not unpack archives: {url}")
-    directory = Path(root) if root is not None else WEIGHTS_HOME
+    directory = WEIGHTS_HOME
     target = directory / url.rsplit("/", 1)[-1]
     if target.is_file() and (md5sum is None or _md5(target) == md5sum):
         return str(target)

@@ -140,30 +140,37 @@ def test_torch_hardsigmoid_differs_from_paddle_in_float64():
     assert 1e-8 < difference < 1e-6
 
 
-def test_get_weights_path_from_url_downloads_once_and_checks_md5(tmp_path):
+@pytest.fixture
+def weights_home(tmp_path, monkeypatch):
+    from porter.compat import download
+
+    monkeypatch.setattr(download, "WEIGHTS_HOME", tmp_path / "cache")
+    return tmp_path / "cache"
+
+
+def test_get_weights_path_from_url_downloads_once_and_checks_md5(tmp_path, weights_home):
     source = tmp_path / "served" / "net.pdparams"
     source.parent.mkdir()
     source.write_bytes(b"weights")
     digest = hashlib.md5(b"weights").hexdigest()  # noqa: S324
-    cache = tmp_path / "cache"
-    path = compat.get_weights_path_from_url(source.as_uri(), digest, root=cache)
+    cache = weights_home
+    path = compat.get_weights_path_from_url(source.as_uri(), digest)
     assert path == str(cache / "net.pdparams") and (cache / "net.pdparams").read_bytes() == b"weights"
     source.unlink()  # a cached copy with the right MD5 is used without downloading again
-    assert compat.get_weights_path_from_url(source.as_uri(), digest, root=cache) == path
+    assert compat.get_weights_path_from_url(source.as_uri(), digest) == path
 
 
-def test_get_weights_path_from_url_refuses_a_wrong_md5_and_keeps_nothing(tmp_path):
+def test_get_weights_path_from_url_refuses_a_wrong_md5_and_keeps_nothing(tmp_path, weights_home):
     source = tmp_path / "net.pdparams"
     source.write_bytes(b"weights")
-    cache = tmp_path / "cache"
     with pytest.raises(OSError, match="MD5 mismatch"):
-        compat.get_weights_path_from_url(source.as_uri(), "0" * 32, root=cache)
-    assert list(cache.iterdir()) == []
+        compat.get_weights_path_from_url(source.as_uri(), "0" * 32)
+    assert list(weights_home.iterdir()) == []
 
 
-def test_get_weights_path_from_url_refuses_archives(tmp_path):
+def test_get_weights_path_from_url_refuses_archives(weights_home):
     with pytest.raises(ValueError, match="archives"):
-        compat.get_weights_path_from_url("https://example.invalid/model.tar.gz", root=tmp_path)
+        compat.get_weights_path_from_url("https://example.invalid/model.tar.gz")
 
 
 def test_param_attr_value_initializes_like_paddle_weight_attr():
