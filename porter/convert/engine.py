@@ -117,14 +117,21 @@ class Context:
     # -- statements -----------------------------------------------------------------------------
     def after(self, statement: cst.BaseStatement | str) -> None:
         """Insert ``statement`` right after the statement being converted."""
+        self._insertable_frame().after.append(_statement(statement))
+
+    def before(self, statement: cst.BaseStatement | str) -> None:
+        """Insert ``statement`` right before the statement being converted."""
+        self._insertable_frame().before.append(_statement(statement))
+
+    def _insertable_frame(self):
         frame = self.frames[-1]
         if not frame.insertable:
             from porter.convert.transforms.base import NotConverted
 
             raise NotConverted(
-                "no-statement", "code must be added after this statement, which is not a simple line"
+                "no-statement", "code must be added next to this statement, which is not a simple line"
             )
-        frame.after.append(cst.parse_statement(statement) if isinstance(statement, str) else statement)
+        return frame
 
     def assignment_target(self, original_call: cst.Call) -> cst.BaseExpression | None:
         """``t`` when the current statement is exactly ``t = <original_call>``."""
@@ -163,6 +170,10 @@ class Context:
 
     def warn(self, node: cst.CSTNode, code: str, message: str, safety: str | None = None) -> None:
         self.report(node, Severity.WARNING, code, message, safety)
+
+
+def _statement(statement: cst.BaseStatement | str) -> cst.BaseStatement:
+    return cst.parse_statement(statement) if isinstance(statement, str) else statement
 
 
 def _one_line(message: str, limit: int = 200) -> str:

@@ -32,6 +32,12 @@ CASES = {
         T + "class M(torch.nn.Module):\n    def __init__(self):\n        super().__init__()\n"
         "        b = torch.nn.ReLU()\n        self.add_module('b_%d' % 1, b)\n        self.blocks.append(b)\n",
     ),
+    "add-sublayer-in-expression": (
+        P
+        + "for i in range(2):\n    # register\n    self.blocks.append(self.add_sublayer(f'b{i}', paddle.nn.ReLU()))\n",
+        T + "for i in range(2):\n    # register\n    self.add_module(f'b{i}', torch.nn.ReLU())\n"
+        "    self.blocks.append(self.get_submodule(f'b{i}'))\n",
+    ),
     "add-sublayer-statement": (
         P + "self.add_sublayer('relu', paddle.nn.ReLU())\n",
         T + "self.add_module('relu', torch.nn.ReLU())\n",
@@ -87,9 +93,9 @@ def test_add_sublayer_keeps_names_and_returned_object():
             + "opt = paddle.optimizer.SGD(learning_rate=0.1, parameters=ps, weight_decay=paddle.regularizer.L1Decay(1e-4))\n",
             "optimizer",
         ),
-        (P + "x = [self.add_sublayer('a', l)]\n", "add-sublayer"),
+        (P + "x = [self.add_sublayer(name(), l)]\n", "add-sublayer"),
     ],
-    ids=["scheduler-as-learning-rate", "l1-decay", "add-sublayer-in-expression"],
+    ids=["scheduler-as-learning-rate", "l1-decay", "add-sublayer-calling-name-in-expression"],
 )
 def test_left_with_todo(source, code):
     assert code in codes(convert(source))
@@ -183,3 +189,16 @@ def test_converted_scheduler_steps_like_paddle():
         namespace["opt"].step()
         namespace["sched"].step()
     assert torch_rates == pytest.approx(paddle_rates)
+
+
+def test_add_sublayer_inside_an_expression_returns_the_registered_object():
+    source = (
+        P
+        + "class M(paddle.nn.Layer):\n    def __init__(self):\n        super().__init__()\n        self.blocks = []\n"
+        "        for i in range(2):\n            self.blocks.append(self.add_sublayer(f'bb_{i}', paddle.nn.Linear(2, 2)))\n"
+    )
+    namespace: dict = {}
+    exec(convert(source).output, namespace)  # noqa: S102
+    model = namespace["M"]()
+    assert [n for n, _ in model.named_children()] == ["bb_0", "bb_1"]
+    assert model.blocks[1] is model.bb_1

@@ -3,7 +3,7 @@
 Order inside the traversal is fixed by libcst (children before parents); within one call the order is:
 deferred ``ParamAttr``/initializer sub-expressions (handled by the layer that owns them) -> the API's
 named transform, if any -> the generic table rewrite (calls.py). Statement frames collect TODO comments
-and statements to insert after the current one.
+and statements to insert before/after the current one.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ class Frame:
     insertable: bool
     todos: list[str] = field(default_factory=list)
     after: list[cst.BaseStatement] = field(default_factory=list)
+    before: list[cst.BaseStatement] = field(default_factory=list)
 
 
 def run(
@@ -59,6 +60,10 @@ class Dispatcher(cst.CSTTransformer):
         if isinstance(original, cst.SimpleStatementLine | cst.BaseCompoundStatement):
             frame = self.ctx.frames.pop()
             result = with_todos(result, frame.todos)
+            if frame.before:  # comments above the statement stay above the code inserted before it
+                first = frame.before[0].with_changes(leading_lines=result.leading_lines)
+                result = result.with_changes(leading_lines=[])
+                return cst.FlattenSentinel([first, *frame.before[1:], result, *frame.after])
             if frame.after:
                 return cst.FlattenSentinel([result, *frame.after])
             self.emitted[id(result)] = id(original)
@@ -197,7 +202,7 @@ class Dispatcher(cst.CSTTransformer):
     def _apply(self, entry: ApiMapping, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         ctx = self.ctx
         frame = ctx.frames[-1]
-        inserted, reported = len(frame.after), len(ctx.pending)
+        inserted, inserted_before, reported = len(frame.after), len(frame.before), len(ctx.pending)
         point = ctx.checkpoint() if entry.transform else None  # a transform may give up half-way
         site = CallSite(ctx, entry, original, updated)
         try:
@@ -208,6 +213,7 @@ class Dispatcher(cst.CSTTransformer):
             return updated
         except NotConverted as reason:
             del frame.after[inserted:]
+            del frame.before[inserted_before:]
             if point is not None:
                 ctx.rollback(point)
             ctx.converted.discard(id(original.func))

@@ -2,7 +2,8 @@
 
 ``x = self.add_sublayer(name, layer)`` registers ``layer`` under ``name`` and returns it; torch's
 ``add_module`` returns None, so the layer is bound first and then registered under the same name:
-``x = layer`` + ``self.add_module(name, x)`` — same names, same object, the name evaluated once.
+``x = layer`` + ``self.add_module(name, x)`` — same names, same object, the name evaluated once. Used
+inside an expression, the layer is registered just before the statement and fetched back by name.
 """
 
 from __future__ import annotations
@@ -25,9 +26,14 @@ def add_sublayer(site: CallSite) -> cst.BaseExpression:
         return layer
     if ctx.is_expression_statement(site.original):
         return calls.rewrite(site, func=calls.method(site, "add_module"))
-    raise NotConverted(
-        "add-sublayer", "add_sublayer's result is used in an expression; bind it to a name first"
-    )
+    # Inside an expression (`blocks.append(self.add_sublayer(n, L))`): register just before the
+    # statement, then fetch the same object by its name. The name is evaluated twice, so it must not call.
+    if _calls_anything(name):
+        raise NotConverted(
+            "add-sublayer", "add_sublayer's name calls code and its result is used in an expression"
+        )
+    ctx.before(f"{receiver}.add_module({code(name).strip()}, {code(layer).strip()})")
+    return cst.Call(cst.Attribute(site.receiver, cst.Name("get_submodule")), args=[cst.Arg(name)])
 
 
 def create_parameter(site: CallSite) -> cst.BaseExpression:
@@ -73,6 +79,16 @@ def create_parameter(site: CallSite) -> cst.BaseExpression:
         ctx.after(statement)
     ctx.torch_ref("torch")
     return cst.parse_expression(f"torch.nn.Parameter(torch.empty({empty}))")
+
+
+def _calls_anything(node: cst.CSTNode) -> bool:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Call):
+            return True
+        stack.extend(current.children)
+    return False
 
 
 def _true(node: cst.BaseExpression) -> bool:
