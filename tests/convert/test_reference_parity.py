@@ -80,7 +80,12 @@ def _load(converted: Path, module: str):
     return loaded
 
 
-@pytest.mark.parametrize("name", models.names())
+LARGE = {"vgg", "googlenet", "resnet50", "resnet101", "resnet152"}
+
+
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=pytest.mark.slow) if n in LARGE else n for n in models.names()]
+)
 def test_converted_model_matches_paddle(converted, name):
     import paddle
     import torch
