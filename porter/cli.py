@@ -25,7 +25,9 @@ def _run_list(args: argparse.Namespace) -> int:
     for pair in pairs:
         p_count, t_count = models.parameter_counts(pair)
         shape = "x".join(map(str, pair.input_shape))
-        print(f"{pair.name:<10} {shape:<14} {p_count:>14,} {t_count:>14,}  {'yes' if p_count == t_count else 'NO'}")
+        print(
+            f"{pair.name:<10} {shape:<14} {p_count:>14,} {t_count:>14,}  {'yes' if p_count == t_count else 'NO'}"
+        )
     return 0
 
 
