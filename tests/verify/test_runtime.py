@@ -50,9 +50,13 @@ def test_cuda_without_a_gpu_is_a_clear_error():
         runtime.resolve_device("cuda", has_cuda=lambda: False)
 
 
-def test_cpu_applies_no_switches():
+def test_cpu_uses_torch_native_kernels_and_restores_onednn():
+    assert torch.backends.mkldnn.enabled
     with runtime.determinism(runtime.resolve_device("cpu")) as report:
-        assert report.applied == () and report.unavailable == ()
+        assert not torch.backends.mkldnn.enabled
+        assert [(s.name, s.before, s.value) for s in report.applied] == [("mkldnn.enabled", True, False)]
+        assert report.unavailable == ()
+    assert torch.backends.mkldnn.enabled
 
 
 @pytest.fixture
