@@ -33,21 +33,24 @@ def test_verify_all_forward_float64_at_registry_inputs(capsys):
     assert [row.split()[:2] for row in rows[1:]] == [[name, "PASS"] for name in models.names()]
 
 
+# VGG-16 is judged separately below: its float32 pass depends on the seed (noise floor).
 @pytest.mark.parametrize("name", [name for name in models.names() if name != "vgg"])
 def test_float32_forward_at_registry_input(name, capsys):
     assert main(["verify", name]) == 0, capsys.readouterr().out
 
 
-def test_vgg_float32_forward_is_at_the_float32_noise_floor():
+@pytest.mark.parametrize("seed", [0, 2])
+def test_vgg_float32_forward_is_at_the_float32_noise_floor(seed):
     """VGG-16's single logit: float32 noise reaches the 1e-5 bound (docs/verify.md, "Why two dtypes").
 
-    Measured, not judged: the verdict at seed 0 is FAIL at 1.7e-5 (fc3, the 4096 -> 1 sum), while
-    each framework alone is up to 3.4e-5 off its own float64 result and float64 parity holds (above).
-    What must hold is that the difference has the size and shape of noise, not of a bug.
+    Measured, not judged: with torch's native CPU kernels the verdict is PASS at seed 0 (5.3e-7) and
+    FAIL at seed 2 (1.9e-5, fc3, the 4096 -> 1 sum), while each framework alone is up to 3.4e-5 off its
+    own float64 result and float64 parity holds (above). What must hold at every seed is that the
+    difference has the size and shape of noise, not of a bug.
     """
-    seed_everything(0)
+    seed_everything(seed)
     pair = models.get("vgg")
-    result = verify_pair(pair.build_paddle(), pair.build_torch(), pair.input_shape, name="vgg")
+    result = verify_pair(pair.build_paddle(), pair.build_torch(), pair.input_shape, seed=seed, name="vgg")
     (output,) = result.forward.metrics
     assert output.max_rel < 1e-4
     assert output.cosine > 1 - 1e-9
