@@ -478,6 +478,10 @@ prints the exact values.
 Converted code that uses Paddle constructs without a torch equivalent imports them from `porter.compat`
 (pure torch), so it needs porter at runtime.
 
+Not covered: `pretrained=True`. The converted branch still downloads Paddle's `.pdparams` (through
+`porter.compat.get_weights_path_from_url`) and then calls `torch.load` on it, which refuses a Paddle
+checkpoint; convert such files with `porter weights` and load the result instead.
+
 paddle {paddle}, torch {torch}. {summary}
 """
 
