@@ -283,7 +283,7 @@ def verify_pair(
     import paddle
     import torch
 
-    from porter.weights.transfer import _renamer, copy_paddle_to_torch
+    from porter.weights.transfer import copy_paddle_to_torch, module_path_renamer
 
     started = time.perf_counter()
     runtime.check_dtype(dtype)
@@ -293,7 +293,7 @@ def verify_pair(
         runtime.seed_everything(seed)
         runtime.place_models(paddle_model, torch_model, dtype, place)
         plan = copy_paddle_to_torch(paddle_model, torch_model, rename=rename)
-        renamer = _renamer(rename)
+        renamer = module_path_renamer(rename)
         aligned = align_batch_norm(paddle_model, torch_model, renamer)
         arrays = make_inputs(inputs, dtype, seed)
         settings = Settings(

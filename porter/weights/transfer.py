@@ -143,7 +143,11 @@ def _as_tensor(array: np.ndarray) -> torch.Tensor:
 # -- renaming ---------------------------------------------------------------------------------------
 
 
-def _renamer(rename: Rename) -> Callable[[str], str]:
+def module_path_renamer(rename: Rename) -> Callable[[str], str]:
+    """torch module path -> Paddle module path, from a mapping (longest prefix wins) or a callable.
+
+    Public because the verify locator must follow the same renames as the weight transfer.
+    """
     if rename is None:
         return lambda path: path
     if callable(rename):
@@ -239,7 +243,7 @@ def plan_transfer(
     rename: Rename = None,
 ) -> TransferPlan:
     """Decide, for every torch state-dict entry, which Paddle tensor fills it and how."""
-    rename_path = _renamer(rename)
+    rename_path = module_path_renamer(rename)
     accounts = _Accounts({key: tuple(int(d) for d in shape) for key, shape in paddle_shapes.items()})
     for torch_key, tensor in torch_module.state_dict().items():
         path, module, local = _owner(torch_module, torch_key)

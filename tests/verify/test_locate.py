@@ -78,7 +78,7 @@ def test_renamed_modules_are_matched_through_the_rename():
     paddle_model.eval()
     torch_model.eval()
     x = np.random.default_rng(0).standard_normal(pairs.INPUT_SHAPE).astype("float32")
-    from porter.weights.transfer import _renamer
+    from porter.weights.transfer import module_path_renamer
 
     divergence = locate(
         paddle_model,
@@ -86,7 +86,7 @@ def test_renamed_modules_are_matched_through_the_rename():
         (paddle.to_tensor(x),),
         (torch.from_numpy(x),),
         F32,
-        torch_to_paddle_path=_renamer(rename),
+        torch_to_paddle_path=module_path_renamer(rename),
     )
     assert {"trunk.conv", "trunk.bn", "trunk"} <= {d.key for d in divergence.layers}
     assert divergence.only_in_torch == ()
