@@ -101,9 +101,11 @@ class Report:
         counts, left = self.api_counts(), self.unconverted()
         if counts or left:
             lines.append("")
-            lines.append("Paddle API uses:            converted  left")
-            for api in sorted(set(counts) | set(left)):
-                lines.append(f"  {api:<36} {counts[api]:>5} {left[api]:>5}")
+            apis = sorted(set(counts) | set(left))
+            width = max(len(api) for api in apis)
+            lines.append(f"{'Paddle API uses:':<{width + 2}} {'converted':>9} {'left':>5}")
+            for api in apis:
+                lines.append(f"  {api:<{width}} {counts[api]:>9} {left[api]:>5}")
         rate = self.conversion_rate
         if rate is not None:
             total = sum(counts.values()) + sum(left.values())
