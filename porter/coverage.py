@@ -32,10 +32,7 @@ from types import ModuleType
 PACKAGE = "converted_models"  # the converted tree's directory name, imported as a top-level package
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "coverage.md"
 DTYPES = ("float32", "float64")
-# Batch sizes: one factory of every source file (ONE_PER_FILE below) runs with a batch of 2, where a
-# mix-up across samples would show; the others (the same code at other sizes) with 1, halving CI time.
-BATCH = 2
-BATCH_OTHERS = 1
+BATCH = 2  # more than one sample, so that a mix-up across samples shows
 DEFAULT_SIZE = 64
 
 # Factories whose layers fix the input size (a Linear after the convolutions, no adaptive pooling).
@@ -77,8 +74,7 @@ _BACKWARD = frozenset(
 )
 
 # One factory of every source file: the cheap backward ones plus the two files without one. The
-# torch-only subprocess builds these (the converted code imports and builds without paddle, within CI
-# budget) and they run with a batch of 2.
+# torch-only subprocess builds these: the converted code imports and builds without paddle, within CI budget.
 ONE_PER_FILE = _BACKWARD | {"alexnet", "vgg11"}
 
 
@@ -120,8 +116,7 @@ def cases(names: Sequence[str] | None = None) -> list[Case]:
         else:
             call = f"{name}()"
         channels, size = _INPUT_SIZES.get(name, (3, DEFAULT_SIZE))
-        batch = BATCH if name in ONE_PER_FILE else BATCH_OTHERS
-        result.append(Case(name, call, (batch, channels, size, size), name in _BACKWARD))
+        result.append(Case(name, call, (BATCH, channels, size, size), name in _BACKWARD))
     return result
 
 
@@ -471,11 +466,9 @@ The runner takes the installed package's `paddle/vision/models` directory, conve
 `import paddle` fails, and builds one factory of every file there. Then, for every name in
 `paddle.vision.models.__all__`, it builds the Paddle model and the converted torch model with
 `pretrained=False` (factory defaults: nothing is reduced), copies the Paddle weights with porter's
-weight transfer and runs porter's parity check on a seeded input (the shapes are in the table): forward in float32
+weight transfer and runs porter's parity check on a seeded batch of {batch}: forward in float32
 (max error <= 1e-5 relative to the output's scale) and float64 (<= 1e-10); backward (every parameter
-gradient, same tolerances) for one cheap factory per source file. One factory of every file runs with a
-batch of 2 (a mix-up across samples would show there), the others (the same code at other sizes) with a
-batch of 1. A factory passes when its converted
+gradient, same tolerances) for one cheap factory per source file. A factory passes when its converted
 file has no TODO and both forward checks pass. Metrics are shown as their power-of-ten ceiling
 (`<1e-6` = below 1e-6) so that this page does not depend on the machine; `python -m porter.coverage`
 prints the exact values.
