@@ -500,7 +500,9 @@ def render_markdown(report: CoverageReport) -> str:
     passed = sum(r.passed for r in report.results)
     summary = f"**{passed} of {len(report.results)} factories pass.**"
     summary += " Torch-only import and build: " + ("ok." if not report.torch_only else "FAILED.")
-    intro = _MARKDOWN_INTRO.format(paddle=report.paddle_version, torch=report.torch_version, summary=summary)
+    intro = _MARKDOWN_INTRO.format(
+        batch=BATCH, paddle=report.paddle_version, torch=report.torch_version, summary=summary
+    )
     lines = [intro]
     lines.append(
         "| factory | built as | input | file | TODOs | fwd float32 | fwd float64 | bwd float32 | bwd float64 | verdict |"
