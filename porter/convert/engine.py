@@ -44,6 +44,7 @@ class Context:
     journal: list[int] = field(default_factory=list)  # the same ids in marking order, for rollback
     alias_used: set[int] = field(default_factory=set)  # ids of groups whose torch alias the output uses
     need_torch: bool = False
+    need_compat: bool = False  # the output names porter.compat.<...> (``import porter.compat`` is added)
     api_counts: Counter[str] = field(default_factory=Counter)
     unconverted: Counter[str] = field(default_factory=Counter)
     frames: list = field(default_factory=list)  # statement frames, owned by the dispatcher
@@ -51,8 +52,11 @@ class Context:
 
     # -- names ----------------------------------------------------------------------------------
     def torch_ref(self, target: str) -> cst.BaseExpression:
-        """``torch.a.b`` spelled in full (``import torch`` is added if needed)."""
-        self.need_torch = True
+        """``torch.a.b`` spelled in full (``import torch`` is added if needed; same for porter.compat)."""
+        if target.startswith("porter.compat."):
+            self.need_compat = True
+        else:
+            self.need_torch = True
         return dotted(target)
 
     def torch_name(self, original: cst.BaseExpression, target: str) -> cst.BaseExpression:
@@ -189,8 +193,18 @@ def module_local(group: names_mod.Group) -> str:
     return group.local
 
 
-def convert_source(text: str, *, path: str = "<string>", table: MappingTable | None = None) -> FileResult:
-    """Convert one file's text; never raises for bad input (the result says ``failed`` and keeps the text)."""
+def convert_source(
+    text: str,
+    *,
+    path: str = "<string>",
+    table: MappingTable | None = None,
+    package: str | None = None,
+    tree_package: str | None = None,
+) -> FileResult:
+    """Convert one file's text; never raises for bad input (the result says ``failed`` and keeps the text).
+
+    ``package``/``tree_package``: where the file lives, for relative imports (see ``names.build``).
+    """
     from porter.convert.transforms import dispatch, imports
 
     try:
@@ -200,7 +214,7 @@ def convert_source(text: str, *, path: str = "<string>", table: MappingTable | N
             text, path, error.raw_line, error.raw_column, "parse-error", f"not valid Python: {error.message}"
         )
     table = table or load_table()
-    resolution = names_mod.build(module, _module_paths(table))
+    resolution = names_mod.build(module, _module_paths(table), package=package, tree_package=tree_package)
     if not resolution.has_paddle:
         return FileResult(path, Status.UNCHANGED, text, text)
     try:

@@ -8,6 +8,7 @@ that scope (an assignment, a parameter, another import) is shadowed and left alo
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -102,16 +103,30 @@ def dotted_name(node: cst.BaseExpression) -> str | None:
     return ".".join(reversed(parts))
 
 
-def build(module: cst.Module, module_paths: frozenset[str] = frozenset()) -> NameTable:
-    """Resolve the Paddle names of ``module``; ``module_paths`` are Paddle paths known to be modules."""
-    collector = _Collector(module_paths)
+def build(
+    module: cst.Module,
+    module_paths: frozenset[str] = frozenset(),
+    *,
+    package: str | None = None,
+    tree_package: str | None = None,
+) -> NameTable:
+    """Resolve the Paddle names of ``module``; ``module_paths`` are Paddle paths known to be modules.
+
+    ``package`` is the dotted package the file lives in, if any: relative imports are resolved against it,
+    and one that lands in Paddle outside ``tree_package`` (the package converted along with the file) is
+    read as the absolute import it means (``from ..ops import X`` in paddle/vision/models is
+    ``from paddle.vision.ops import X``). Relative imports inside the converted tree stay as they are.
+    """
+    collector = _Collector(module_paths, package, tree_package)
     module.visit(collector)
     return collector.finish()
 
 
 class _Collector(cst.CSTVisitor):
-    def __init__(self, module_paths: frozenset[str]) -> None:
+    def __init__(self, module_paths: frozenset[str], package: str | None, tree_package: str | None) -> None:
         self.module_paths = module_paths | frozenset(TORCH_MODULES)
+        self.package = package
+        self.tree_package = tree_package
         self.scope = _Scope("module", None)
         self.chains: list[tuple[cst.BaseExpression, str, _Scope]] = []
         self.groups: dict[tuple[int, str, str], tuple[Group, _Scope]] = {}
@@ -153,7 +168,7 @@ class _Collector(cst.CSTVisitor):
         return False
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        module = dotted_name(node.module) if node.module and not node.relative else None
+        module = self._source_module(node)
         if isinstance(node.names, cst.ImportStar):
             if module and is_paddle(module):
                 self.star_imports.append(node)
@@ -168,6 +183,20 @@ class _Collector(cst.CSTVisitor):
             else:
                 self.scope.bind(local)
         return False
+
+    def _source_module(self, node: cst.ImportFrom) -> str | None:
+        """The absolute module an ImportFrom reads from, when porter should look at it."""
+        name = (dotted_name(node.module) or "") if node.module else ""
+        if not node.relative:
+            return name or None
+        if self.package is None:
+            return None
+        try:
+            absolute = importlib.util.resolve_name("." * len(node.relative) + name, self.package)
+        except (ImportError, ValueError):
+            return None
+        tree = self.tree_package
+        return None if tree and (absolute == tree or absolute.startswith(tree + ".")) else absolute
 
     def visit_Global(self, node: cst.Global) -> bool:
         self.scope.globals.update(item.name.value for item in node.names)

@@ -121,6 +121,8 @@ _SCHEMA: dict[str, tuple[bool, type, type | None]] = {
 }
 
 _PACKAGED = "mappings.toml"
+# porter.compat holds pure-torch versions of the few Paddle constructs torch has no class for.
+TARGET_PREFIXES = ("torch.", "porter.compat.")
 
 
 def load_table(path: str | os.PathLike[str] | None = None) -> MappingTable:
@@ -240,8 +242,10 @@ def _check_target(raw: dict[str, Any], category: Category, label: str) -> None:
         return
     if target is None:
         raise _fail(label, "torch", f"required for category {category.value!r}")
-    if not target.startswith("torch."):
-        raise _fail(label, "torch", f"{target!r} must be a full path starting with 'torch.'")
+    if not target.startswith(TARGET_PREFIXES):
+        raise _fail(
+            label, "torch", f"{target!r} must be a full path starting with 'torch.' or 'porter.compat.'"
+        )
     if "torch_args" not in raw:
         raise _fail(label, "torch_args", f"required for category {category.value!r}")
 

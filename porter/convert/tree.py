@@ -102,6 +102,7 @@ def _convert_tree(options: ConvertOptions, source: Path, stdout: TextIO) -> Outc
         if target.exists() and not target.is_dir():
             raise UsageError(f"{target} exists and is not a directory")
     outcome = Outcome(Report())
+    tree_package = package_of(source)
     for directory, subdirs, files in os.walk(source):
         subdirs[:] = sorted(d for d in subdirs if d not in _SKIP_DIRS)
         for name in sorted(files):
@@ -112,7 +113,7 @@ def _convert_tree(options: ConvertOptions, source: Path, stdout: TextIO) -> Outc
                 if options.output and not options.diff:
                     _copy(path, destination, outcome)
                 continue
-            result = _convert_one(options, path, str(relative), outcome)
+            result = _convert_one(options, path, str(relative), outcome, tree_package)
             if result is None:
                 continue
             if options.diff:
@@ -122,13 +123,29 @@ def _convert_tree(options: ConvertOptions, source: Path, stdout: TextIO) -> Outc
     return outcome
 
 
-def _convert_one(options: ConvertOptions, path: Path, shown: str, outcome: Outcome) -> FileResult | None:
+def package_of(directory: Path) -> str | None:
+    """The dotted package a directory is (``.../paddle/vision/models`` -> ``paddle.vision.models``), if any."""
+    parts: list[str] = []
+    current = directory.resolve()
+    while (current / "__init__.py").is_file():
+        parts.append(current.name)
+        current = current.parent
+    return ".".join(reversed(parts)) or None
+
+
+def _convert_one(
+    options: ConvertOptions, path: Path, shown: str, outcome: Outcome, tree_package: str | None = None
+) -> FileResult | None:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         outcome.io_errors.append(f"{path}: cannot read: {error}")
         return None
-    result = convert_source(text, path=shown, table=options.table)
+    package = package_of(path.parent)
+    # A tree keeps the relative imports that stay inside it; a single file those into its own package.
+    result = convert_source(
+        text, path=shown, table=options.table, package=package, tree_package=tree_package or package
+    )
     outcome.report.add(result)
     return result
 

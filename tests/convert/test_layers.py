@@ -64,7 +64,7 @@ def test_converts(before, after):
 
 
 TODO = {
-    "dropout-downscale-mode": (P + "d = nn.Dropout(0.5, mode='downscale_in_infer')\n", "unsupported-value"),
+    "dropout-axis": (P + "d = nn.Dropout(0.5, axis=1)\n", "unsupported-value"),
     "conv-nhwc": (P + "c = nn.Conv2D(3, 8, 3, data_format='NHWC')\n", "unsupported-value"),
     "unknown-keyword": (P + "c = nn.Conv2D(3, 8, 3, bogus=1)\n", "unsupported-arg"),
     "star-args": (P + "c = nn.Conv2D(*args)\n", "unsupported-arg"),

@@ -57,10 +57,9 @@ def test_learning_rate_in_paramattr_is_reported():
     "source",
     [
         P + "s = nn.Sequential(nn.Linear(4, 5, weight_attr=nn.initializer.Normal()))\n",
-        P + "fc = nn.Linear(4, 5, weight_attr=attr)\n",
-        P + "attr = paddle.ParamAttr(initializer=nn.initializer.Normal())\n",
+        P + "def fc(attr):\n    return nn.Linear(4, 5, weight_attr=attr)\n",
     ],
-    ids=["not-bound-to-a-name", "attr-variable", "standalone-paramattr"],
+    ids=["not-bound-to-a-name", "attr-value-of-an-unbound-layer"],
 )
 def test_unplaceable_initializers_are_todo(source):
     result = convert(source)

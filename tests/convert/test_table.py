@@ -21,9 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # torch targets whose parameters neither inspect.signature nor a signature line in the docstring can give us.
 # Keep this small: each one is a hole in the verification, listed with why.
-UNVERIFIABLE_TORCH: dict[str, str] = {
-    "torch.nn.init": "a module, not a callable: ParamAttr has no torch object, its transform emits torch.nn.init calls",
-}
+UNVERIFIABLE_TORCH: dict[str, str] = {}
 
 # torch methods whose Python arguments are bound by hand in C++, not taken from the native operator schema:
 # their docstring is the only description of the keywords they accept.

@@ -15,7 +15,7 @@ import libcst as cst
 from porter.convert.engine import Context
 from porter.convert.names import NameTable
 from porter.convert.table import ApiMapping, Category, MappingTable, Safety
-from porter.convert.transforms import calls, param_attr, references, schedulers, tensor_attrs
+from porter.convert.transforms import calls, param_attr, partials, references, schedulers, tensor_attrs
 from porter.convert.transforms.base import CallSite, NotConverted, with_todos
 from porter.convert.transforms.named import CALL_TRANSFORMS
 from porter.convert.transforms.provenance import Provenance
@@ -34,12 +34,18 @@ def run(
     module: cst.Module, table: MappingTable, names: NameTable, qualified: frozenset[int] = frozenset()
 ) -> tuple[Context, cst.Module]:
     ctx = Context(table, names, qualified)
-    return ctx, module.visit(Dispatcher(ctx, Provenance(module)))
+    return ctx, module.visit(Dispatcher(ctx, Provenance(module), partials.local_names(module)))
 
 
 class Dispatcher(cst.CSTTransformer):
-    def __init__(self, ctx: Context, provenance: Provenance) -> None:
+    def __init__(
+        self, ctx: Context, provenance: Provenance, partial_names: frozenset[str] = frozenset()
+    ) -> None:
         super().__init__()
+        self.partial_names = partial_names  # spellings of functools.partial in this file
+        self.no_call: set[int] = (
+            set()
+        )  # ids of class references that are never called (isinstance, annotations)
         self.ctx = ctx
         self.provenance = provenance
         self.refs = ctx.names.refs
@@ -120,6 +126,13 @@ class Dispatcher(cst.CSTTransformer):
         self.provenance.assigned(original)
         return updated
 
+    def visit_Annotation(self, node: cst.Annotation) -> None:
+        stack: list[cst.CSTNode] = [node.annotation]  # a type annotation names classes, never calls them
+        while stack:
+            current = stack.pop()
+            self.no_call.add(id(current))
+            stack.extend(current.children)
+
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.class_bases.update(id(base.value) for base in node.bases)  # subclassing passes no arguments
 
@@ -142,7 +155,8 @@ class Dispatcher(cst.CSTTransformer):
     def _reference(self, original: cst.BaseExpression, updated: cst.BaseExpression) -> cst.BaseExpression:
         if id(original) in self.call_funcs or id(original) in self.deferred:
             return updated
-        return references.convert(self.ctx, original, updated, is_base=id(original) in self.class_bases)
+        no_call = id(original) in self.class_bases or id(original) in self.no_call
+        return references.convert(self.ctx, original, updated, is_base=no_call)
 
     def leave_Comparison(self, original: cst.Comparison, updated: cst.Comparison) -> cst.BaseExpression:
         return tensor_attrs.comparison(self.ctx, original, updated)
@@ -155,6 +169,16 @@ class Dispatcher(cst.CSTTransformer):
     # -- calls ----------------------------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
         self.call_funcs.add(id(node.func))
+        if self._partial_entry(node) is not None:
+            self.call_funcs.add(id(node.args[0].value))  # translated together with the partial's arguments
+        if (
+            isinstance(node.func, cst.Name)
+            and node.func.value in ("isinstance", "issubclass")
+            and len(node.args) == 2
+        ):
+            classes = node.args[1].value  # isinstance(x, nn.Linear) names the class, never calls it
+            elements = [e.value for e in classes.elements] if isinstance(classes, cst.Tuple) else [classes]
+            self.no_call.update(id(e) for e in elements)
         entry = self._entry_for(node)
         if entry is not None:
             self.deferred.update(param_attr.deferred_ids(node, entry))
@@ -162,6 +186,9 @@ class Dispatcher(cst.CSTTransformer):
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         if id(original) in self.deferred:
             return updated
+        entry = self._partial_entry(original)
+        if entry is not None:
+            return self._partial(entry, original, updated)
         ref = self.ctx.names.ref(original.func)
         if ref is not None:
             entry = self.ctx.table.lookup(ref.path)
@@ -172,6 +199,24 @@ class Dispatcher(cst.CSTTransformer):
         if isinstance(original.func, cst.Attribute):
             return self._method(original, updated)
         return updated
+
+    def _partial_entry(self, node: cst.Call) -> ApiMapping | None:
+        wrapped = partials.wrapped(node, self.partial_names)
+        ref = self.ctx.names.ref(wrapped) if wrapped is not None else None
+        entry = self.ctx.table.lookup(ref.path) if ref is not None else None
+        return entry if entry is not None and entry.kind.value != "method" else None
+
+    def _partial(self, entry: ApiMapping, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        """``partial(X, ...)``: the arguments are translated as in the call ``X(...)``, then re-wrapped."""
+        as_call = partials.as_call(original)
+        reported = len(self.ctx.pending)
+        result = self._apply(entry, as_call, partials.as_call(updated))
+        for item in self.ctx.pending[reported:]:
+            if item.node is as_call:
+                item.node = original  # diagnostics point at the partial(...) call, which has a position
+        if not isinstance(result, cst.Call) or result.func is updated.args[0].value:
+            return updated  # not converted: the TODO is recorded
+        return partials.rewrap(updated, result)
 
     def _entry_for(self, node: cst.Call) -> ApiMapping | None:
         ref = self.ctx.names.ref(node.func)

@@ -35,9 +35,12 @@ def rewrite(module: cst.Module, ctx: Context) -> cst.Module:
             plans[id(alias)] = [_import_for(ctx, group)] if used else []
         binds_torch |= used and group.at_module_level and module_local(group) == "torch"
     need_torch = ctx.need_torch and not binds_torch and not _imports_torch(module)
-    if not plans and not need_torch:
+    adds = ["import torch"] if need_torch else []
+    if ctx.need_compat and not _imports_torch(module, "porter.compat"):
+        adds.append("import porter.compat")  # pure-torch stand-ins for Paddle constructs torch lacks
+    if not plans and not adds:
         return module
-    rewriter = _ImportRewriter(plans, "import torch" if need_torch else None)
+    rewriter = _ImportRewriter(plans, "\n".join(adds) or None)
     if _all_top_level(module, plans):  # the usual case: no need to walk the whole tree
         return module.with_changes(body=rewriter._block(module.body, top=True))
     return module.visit(rewriter)
@@ -72,13 +75,13 @@ def _import_for(ctx: Context, group: Group) -> str:
     return f"from {module} import {name}" + ("" if local == name else f" as {local}")
 
 
-def _imports_torch(module: cst.Module) -> bool:
+def _imports_torch(module: cst.Module, name: str = "torch") -> bool:
+    """Whether a top-level ``import <name>`` (or ``import <name>.<sub>``) already binds ``name``."""
     for statement in module.body:
         if isinstance(statement, cst.SimpleStatementLine):
             for small in statement.body:
                 if isinstance(small, cst.Import) and any(
-                    a.asname is None and (dotted_name(a.name) or "").split(".")[0] == "torch"
-                    for a in small.names
+                    a.asname is None and f"{dotted_name(a.name)}.".startswith(f"{name}.") for a in small.names
                 ):
                     return True
     return False
@@ -115,14 +118,16 @@ class _ImportRewriter(cst.CSTTransformer):
                 out.append(statement)
                 continue
             if add is not None:  # `import torch` goes first in the block of converted imports
-                out.append(cst.parse_statement(add).with_changes(leading_lines=statement.leading_lines))
+                first, *rest = cst.parse_module(add).body
+                out += [first.with_changes(leading_lines=statement.leading_lines), *rest]
                 replaced = [r.with_changes(leading_lines=[]) if i == 0 else r for i, r in enumerate(replaced)]
                 add = None
             elif not replaced:
                 carried = list(statement.leading_lines)
             out.extend(replaced)
         if add is not None:
-            out.insert(_after_docstring(out), cst.parse_statement(add))
+            at = _after_docstring(out)
+            out[at:at] = cst.parse_module(add).body
         return out
 
     def _statement(self, statement: cst.BaseStatement, seen: set[str]) -> list[cst.BaseStatement] | None:

@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from porter.convert.transforms import devices, layers, misc, optim, param_attr, sublayers, tensor_ops, values
+from porter.convert.transforms import (
+    devices,
+    layer_methods,
+    layers,
+    misc,
+    optim,
+    param_attr,
+    sublayers,
+    tensor_ops,
+    values,
+)
 
 VALUE_TRANSFORMS: dict[str, Callable] = {
     "one_minus": values.one_minus,
@@ -18,6 +28,7 @@ VALUE_TRANSFORMS: dict[str, Callable] = {
 }
 
 CALL_TRANSFORMS: dict[str, Callable] = {
+    "sublayers": layer_methods.sublayers,
     "add_sublayer": sublayers.add_sublayer,
     "create_parameter": sublayers.create_parameter,
     "param_attr": param_attr.standalone_param_attr,

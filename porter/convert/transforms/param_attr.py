@@ -88,8 +88,8 @@ def deferred_ids(node: cst.Call, entry: ApiMapping) -> set[int]:
 
 def standalone_param_attr(site: CallSite) -> cst.BaseExpression:
     """A layer built with weight_attr/bias_attr; a ParamAttr anywhere else has no torch counterpart."""
-    if site.entry.paddle.endswith("ParamAttr"):
-        raise NotConverted("param-attr", "a ParamAttr outside a layer constructor has no torch equivalent")
+    if site.entry.paddle.endswith("ParamAttr"):  # built apart from its layer: a runtime value
+        return calls.rewrite(site, target="porter.compat.ParamAttr")
     extra: list[cst.Arg] = []
     skip: set[str] = set()
     statements: list[str] = []
@@ -128,9 +128,7 @@ def attr_statements(
         ctx.api_counts[path] += 1
         initializer = options.pop("initializer", None)
     else:
-        raise NotConverted(
-            "param-attr", f"{code(value)} is not a ParamAttr(...) or initializer call that porter can read"
-        )
+        return [_runtime_attr(site, value, param, target)]
     if target is None:
         raise NotConverted(
             "param-attr", "the initializer needs the layer bound to a name (write `name = Layer(...)`)"
@@ -149,6 +147,25 @@ def attr_statements(
             ctx.warn(option, "param-attr", message, "review")
     ctx.consume(value)
     return statements
+
+
+def _runtime_attr(
+    site: CallSite, value: cst.BaseExpression, param: str, target: cst.BaseExpression | None
+) -> str:
+    """An attribute built elsewhere (``weight_attr=xavier(1024, 1)``) is applied to the parameter at runtime."""
+    if any(id(node) in site.ctx.names.refs for node in _walk(value)):
+        raise NotConverted(
+            "param-attr", f"{code(value)} is not a ParamAttr(...) or initializer call that porter can read"
+        )
+    if target is None:
+        raise NotConverted(
+            "param-attr", "the attribute needs the layer bound to a name (write `name = Layer(...)`)"
+        )
+    tensor = f"{code(target).strip()}.{param}" if param else code(target).strip()
+    site.ctx.torch_ref("porter.compat.apply_param_attr")
+    message = f"{code(value).strip()} is applied to {tensor} at runtime (porter.compat.apply_param_attr)"
+    site.ctx.info(value, "param-attr", message, "review")
+    return f"porter.compat.apply_param_attr({tensor}, {code(value).strip()})"
 
 
 def _param_attr_options(site: CallSite, call: cst.BaseExpression) -> dict[str, cst.BaseExpression]:
@@ -170,6 +187,12 @@ def _param_attr_options(site: CallSite, call: cst.BaseExpression) -> dict[str, c
 
 def init_statement(site: CallSite, initializer: cst.BaseExpression, tensor: str) -> str:
     """``torch.nn.init.<x>_(tensor, ...)`` for a Paddle initializer call."""
+    function, arguments = _init_parts(site, initializer)
+    return f"torch.nn.init.{function}({tensor}, {arguments})"
+
+
+def _init_parts(site: CallSite, initializer: cst.BaseExpression) -> tuple[str, str]:
+    """The torch.nn.init function and its arguments after the tensor, for a Paddle initializer call."""
     path = _path(site, initializer)
     name = path.rsplit(".", 1)[-1] if path else None
     name = _ALIASES.get(name, name) if name else None
@@ -196,13 +219,14 @@ def init_statement(site: CallSite, initializer: cst.BaseExpression, tensor: str)
         raise NotConverted("initializer", "an explicit fan_in/fan_out has no torch.nn.init equivalent")
     site.ctx.torch_ref("torch.nn.init")
     site.ctx.api_counts[path] += 1
-    return f"torch.nn.init.{function}({tensor}, {spelling.format(**values)})"
+    return function, spelling.format(**values)
 
 
 def standalone_initializer(site: CallSite) -> cst.BaseExpression:
-    raise NotConverted(
-        "initializer", "an initializer object used on its own: call torch.nn.init.<x>_ on the tensor"
-    )
+    """An initializer object used as a value -> ``porter.compat.Initializer(torch.nn.init.<x>_, ...)``."""
+    function, arguments = _init_parts(site, site.original)
+    site.ctx.torch_ref("porter.compat.Initializer")
+    return cst.parse_expression(f"porter.compat.Initializer(torch.nn.init.{function}, {arguments})")
 
 
 def _path(site: CallSite, value: cst.BaseExpression) -> str | None:

@@ -9,6 +9,8 @@ from porter.convert.names import TORCH_MODULES
 from porter.convert.table import Category, Kind
 from porter.convert.transforms.values import DTYPES
 
+_TYPING_SIZES = {f"paddle._typing.Size{n}": f"torch.nn.common_types._size_{n}_t" for n in range(1, 7)}
+
 
 def convert(
     ctx: Context, original: cst.BaseExpression, updated: cst.BaseExpression, *, is_base: bool
@@ -23,12 +25,15 @@ def convert(
     if path == "paddle.Tensor":  # the type itself (annotations, isinstance); its methods are table entries
         ctx.api_counts[path] += 1
         return ctx.torch_name(original, "torch.Tensor")
+    if path in _TYPING_SIZES:  # annotation-only aliases of int | tuple of ints, the same in torch
+        ctx.api_counts[path] += 1
+        return ctx.torch_name(original, _TYPING_SIZES[path])
     entry = ctx.table.lookup(path)
     if entry is None:
         ctx.todo(original, path, "unknown-api", f"{path} is not in the mapping table")
     elif entry.category is Category.NO_EQUIVALENT:
         ctx.todo(original, entry.paddle, "no-equivalent", f"{entry.paddle}: {entry.doc}")
-    elif (entry.transform and entry.transform != "param_attr") or entry.kind is Kind.METHOD:
+    elif entry.kind is Kind.METHOD or (entry.transform and entry.kind is not Kind.CLASS):
         message = f"{entry.paddle} is used without being called; its call needs a rewrite ({entry.doc})"
         ctx.todo(original, entry.paddle, "value-use", message)
     else:

@@ -44,6 +44,11 @@ def split(site: CallSite) -> cst.BaseExpression:
         return calls.rewrite(site, target="torch.chunk").with_changes(args=_chunk_args(site))
     if isinstance(value, list | tuple) and all(isinstance(v, int) for v in value) and -1 not in value:
         return calls.rewrite(site)
+    if isinstance(sections, cst.List | cst.Tuple) and all(_literal(e.value) != -1 for e in sections.elements):
+        # Computed sizes: if one is -1 at runtime, torch.split raises (the sizes must add up) - never silent.
+        message = "num_or_sections: computed sizes are assumed not to be -1 (torch.split raises if one is)"
+        site.ctx.info(sections, "assumed", message, "review")
+        return calls.rewrite(site)
     raise NotConverted("split", "num_or_sections must be a literal count or list of sizes without -1")
 
 
