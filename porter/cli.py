@@ -38,6 +38,7 @@ def _register_list(subparsers: argparse._SubParsersAction) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from porter import coverage
     from porter.convert import command as convert_command
     from porter.verify import command as verify_command
     from porter.weights import command as weights_command
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     convert_command.register(subparsers)
     weights_command.register(subparsers)
     verify_command.register(subparsers)
+    coverage.register(subparsers)
     _register_list(subparsers)
     return parser
 

@@ -21,7 +21,7 @@ def test_unknown_model_is_a_clear_error():
         models.get("vgg17")
 
 
-@pytest.mark.parametrize("subcommand", ["convert", "weights", "verify", "list"])
+@pytest.mark.parametrize("subcommand", ["convert", "weights", "verify", "coverage", "list"])
 def test_every_subcommand_has_help(subcommand, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main([subcommand, "--help"])
