@@ -12,12 +12,9 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+from porter.usage import UsageError, json_object
 from porter.verify.runtime import DEVICES, DTYPES
 from porter.verify.train import OPTIMIZERS
-
-
-class UsageError(ValueError):
-    """Bad arguments or unloadable models: exit 2 with the message."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -79,21 +76,11 @@ def parse_shapes(text: str) -> list[tuple[int, ...]]:
     return shapes
 
 
-def _kwargs(text: str) -> dict[str, Any]:
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise UsageError(f"--kwargs is not valid JSON: {error}") from None
-    if not isinstance(value, dict):
-        raise UsageError("--kwargs must be a JSON object, e.g. '{\"num_classes\": 10}'")
-    return value
-
-
 def _jobs(args: argparse.Namespace) -> list[Job]:
     from porter import models
     from porter.verify import loading
 
-    kwargs = _kwargs(args.kwargs)
+    kwargs = json_object(args.kwargs, "--kwargs")
     shapes = parse_shapes(args.input_shape) if args.input_shape else None
     if args.paddle or args.torch:
         if not (args.paddle and args.torch) or args.target:

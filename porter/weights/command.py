@@ -6,15 +6,12 @@ Exit codes: 0 written, 2 nothing written (bad file, bad arguments, tensors that 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-
-class UsageError(ValueError):
-    """Bad arguments or unloadable models: exit 2 with the message."""
+from porter.usage import UsageError, json_object
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -76,7 +73,7 @@ def _transfer(args: argparse.Namespace) -> str:
 
     source = Path(args.input)
     output = Path(args.output) if args.output else source.with_suffix(".safetensors")
-    kwargs = _json_object(args.kwargs, "--kwargs")
+    kwargs = json_object(args.kwargs, "--kwargs")
     rename = _rename(args.rename)
     arrays = load_pdparams(source)
     paddle_model = _build(load_callable(args.paddle_model), kwargs, "Paddle")
@@ -105,16 +102,6 @@ def _summary(plan, paddle_count: int) -> str:
     )
 
 
-def _json_object(text: str, option: str) -> dict[str, Any]:
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise UsageError(f"{option} is not valid JSON: {error}") from error
-    if not isinstance(value, dict):
-        raise UsageError(f"{option} must be a JSON object, got {type(value).__name__}")
-    return value
-
-
 def _rename(text: str | None) -> dict[str, str] | None:
     if text is None:
         return None
@@ -123,7 +110,7 @@ def _rename(text: str | None) -> dict[str, str] | None:
             text = Path(text).read_text(encoding="utf-8")
         except OSError as error:
             raise UsageError(f"--rename: cannot read {text}: {error.strerror}") from error
-    mapping = _json_object(text, "--rename")
+    mapping = json_object(text, "--rename")
     if not all(isinstance(value, str) for value in mapping.values()):
         raise UsageError("--rename values must be strings (Paddle module paths)")
     return mapping
