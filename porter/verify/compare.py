@@ -116,7 +116,7 @@ class TensorMetrics:
     cosine: float
     mismatch_share: float  # share of elements beyond the bound
     worst_index: tuple[int, ...]
-    scale: float  # max |paddle|
+    scale: float  # max |paddle| (or the larger scale the caller judged it against)
     bound: float  # allowed |diff|
     passed: bool
     problem: str = ""  # shape/dtype/non-finite mismatch, in words
@@ -139,7 +139,10 @@ def _cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.dot(a, b) / (norm_a * norm_b))
 
 
-def compare_arrays(name: str, reference: Any, other: Any, tolerance: Tolerance) -> TensorMetrics:
+def compare_arrays(
+    name: str, reference: Any, other: Any, tolerance: Tolerance, *, scale: float | None = None
+) -> TensorMetrics:
+    """``scale`` defaults to max|reference|; callers judging a tensor against a larger context pass it."""
     ref, oth = to_numpy(reference), to_numpy(other)
     if ref.shape != oth.shape:
         return _failed(name, ref.shape, f"shape {list(ref.shape)} (paddle) vs {list(oth.shape)} (torch)")
@@ -152,7 +155,8 @@ def compare_arrays(name: str, reference: Any, other: Any, tolerance: Tolerance) 
     nonfinite_equal = np.array_equal(a[~finite], b[~finite], equal_nan=True)
     a_f, b_f = np.where(finite, a, 0.0), np.where(finite, b, 0.0)
     diff = np.abs(a_f - b_f)
-    scale = float(np.max(np.abs(a_f))) if a.size else 0.0
+    own_scale = float(np.max(np.abs(a_f))) if a.size else 0.0
+    scale = own_scale if scale is None else max(scale, own_scale)
     bound = 0.0 if exact else tolerance.bound(scale)
     beyond = diff > bound
     if not nonfinite_equal:

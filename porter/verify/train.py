@@ -24,13 +24,39 @@ from typing import Any
 import numpy as np
 
 from porter.verify import runtime
-from porter.verify.compare import Comparison, Tolerance, compare_arrays, compare_named, flatten, to_numpy
+from porter.verify.compare import (
+    Comparison,
+    Tolerance,
+    compare_arrays,
+    compare_named,
+    flatten,
+    resolution_floor,
+    to_numpy,
+)
 
 OPTIMIZERS = ("momentum", "adam")
-# Small enough that 3 steps of an untrained deep net stay stable: a diverging run amplifies float
-# noise exponentially and says nothing about the port.
-LEARNING_RATE = {"momentum": 1e-4, "adam": 1e-4}
 MOMENTUM = 0.9
+# Each step moves the parameters by about this fraction of their norm. A fixed learning rate cannot
+# suit every model: at 1e-4, VGG-16 and GoogLeNet as Paddle initialises them diverge within 3 steps
+# (loss 0.9 -> 677 -> 46,554), and a diverging run amplifies rounding exponentially while saying
+# nothing about the port. At 1e-3, ResNet-50 with batch-2 BatchNorm already jumps (loss 0.03 -> 3.9);
+# 1e-4 of the weights per step keeps every registry model in the stable regime.
+STEP_FRACTION = 1e-4
+
+
+def auto_learning_rate(optimizer: str, parameters: list[np.ndarray], gradients: list[np.ndarray]) -> float:
+    """The learning rate whose first step moves the parameters by ``STEP_FRACTION`` of their norm.
+
+    SGD with momentum steps by ``lr * grad`` on the first step; Adam by about ``lr`` per element.
+    """
+    weight_norm = float(np.sqrt(sum(np.sum(np.square(p, dtype=np.float64)) for p in parameters)))
+    if optimizer == "adam":
+        size = sum(p.size for p in parameters)
+        return STEP_FRACTION * weight_norm / np.sqrt(size)
+    grad_norm = float(np.sqrt(sum(np.sum(np.square(g, dtype=np.float64)) for g in gradients)))
+    if grad_norm == 0 or weight_norm == 0:
+        raise ValueError("cannot choose a learning rate: the parameters or their first gradient are all zero")
+    return STEP_FRACTION * weight_norm / grad_norm
 
 
 # --- losses ---------------------------------------------------------------------------------------
@@ -222,6 +248,53 @@ class TrainReport:
         }
 
 
+def layer_scales(
+    reference: dict[str, np.ndarray], parameters: set[str], running_vars: dict[str, np.ndarray]
+) -> dict[str, float]:
+    """The scale each trained tensor is judged against: the size of its effect on the layer's output.
+
+    Biases and BatchNorm shifts start at zero, so after a few steps their own size is just the sum of
+    those steps, and relative to it every rounding difference in their gradient looks large. In
+    train-mode BatchNorm networks that gradient is a near-cancelling sum (a shift feeding ReLU ->
+    conv -> BatchNorm matters only through the ReLU). An error in ``gamma`` or ``beta`` moves
+    ``gamma * x_hat + beta`` by that error, one in ``b`` moves ``W x + b`` by at least that much: every
+    parameter is judged against the layer's largest parameter. A running mean enters as
+    ``(x - mean) / sqrt(var)``: it is judged against the running standard deviation (Paddle's).
+    Anything else keeps its own scale.
+    """
+    largest: dict[str, float] = {}
+    for key in parameters & set(reference):
+        layer = key.rpartition(".")[0]
+        largest[layer] = max(largest.get(layer, 0.0), _max_abs(reference[key]))
+    scales = {key: largest[key.rpartition(".")[0]] for key in parameters & set(reference)}
+    for key, variance in running_vars.items():
+        mean_key = key.removesuffix("running_var") + "running_mean"
+        if mean_key in reference:
+            scales[mean_key] = float(np.sqrt(_max_abs(variance)))
+    return scales
+
+
+def _max_abs(array: np.ndarray) -> float:
+    return float(np.max(np.abs(array))) if array.size else 0.0
+
+
+def compare_trained(
+    reference: dict[str, np.ndarray],
+    other: dict[str, np.ndarray],
+    tolerance: Tolerance,
+    scales: dict[str, float],
+) -> Comparison:
+    """Weights after training, each judged against ``scales`` (see ``layer_scales``) where given."""
+    floored = Tolerance(rtol=tolerance.rtol, atol=max(tolerance.atol, resolution_floor(reference)))
+    return Comparison(
+        tuple(
+            compare_arrays(key, reference[key], other[key], floored, scale=scales.get(key))
+            for key in reference
+        ),
+        floored,
+    )
+
+
 def _is_running_var(link) -> bool:
     return link.kind.endswith("running_var")
 
@@ -240,17 +313,21 @@ def train_parity(
     optimizer: str = "momentum",
     lr: float | None = None,
 ) -> TrainReport:
-    """``steps`` optimizer steps on both sides from the same weights, on seeded batches."""
-    lr = LEARNING_RATE[optimizer] if lr is None else lr
+    """``steps`` optimizer steps on both sides from the same weights, on seeded batches.
+
+    ``lr=None`` picks the rate from the Paddle side's first gradient (``auto_learning_rate``).
+    """
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {optimizer!r}")
     dropped = disable_dropout(paddle_model, torch_model)
     paddle_model.train()
     torch_model.train()
-    paddle_opt, torch_opt = make_optimizers(optimizer, paddle_model, torch_model, lr)
+    paddle_opt = torch_opt = None
     losses = []
     for step in range(steps):
         batch = seeded_arrays(batch_shapes, dtype, seed + 1000 + step)
-        paddle_opt.clear_grad()
-        torch_opt.zero_grad(set_to_none=True)
+        paddle_model.clear_gradients()
+        torch_model.zero_grad(set_to_none=True)
         paddle_out = paddle_model(*(runtime.to_paddle(a, device) for a in batch))
         targets = seeded_arrays(_output_shapes(paddle_out), dtype, seed + 2000 + step)
         paddle_loss = mean_squared_error(paddle_out, targets, lambda a: runtime.to_paddle(a, device))
@@ -258,6 +335,11 @@ def train_parity(
         torch_loss = mean_squared_error(torch_out, targets, lambda a: runtime.to_torch(a, device))
         paddle_loss.backward()
         torch_loss.backward()
+        if paddle_opt is None:
+            if lr is None:
+                params = [to_numpy(p) for p in paddle_model.parameters() if not p.stop_gradient]
+                lr = auto_learning_rate(optimizer, params, list(_paddle_grads(paddle_model).values()))
+            paddle_opt, torch_opt = make_optimizers(optimizer, paddle_model, torch_model, lr)
         paddle_opt.step()
         torch_opt.step()
         losses.append(StepLoss(step + 1, float(to_numpy(paddle_loss)), float(to_numpy(torch_loss))))
@@ -271,8 +353,16 @@ def train_parity(
         - set(plan.torch_only)
         - {link.torch_key for link in plan.links if _is_running_var(link)}
     )
-    weights = compare_named(
-        in_torch_layout(plan, paddle_state, judged), {key: torch_state[key] for key in judged}, tolerance
+    reference = in_torch_layout(plan, paddle_state, judged)
+    running_vars = {
+        link.torch_key: paddle_state[link.paddle_key] for link in plan.links if _is_running_var(link)
+    }
+    parameters = {name for name, _ in torch_model.named_parameters()}
+    weights = compare_trained(
+        reference,
+        {key: torch_state[key] for key in judged},
+        tolerance,
+        layer_scales(reference, parameters, running_vars),
     )
     notes = []
     for link in plan.links:
