@@ -1,11 +1,12 @@
 """`porter verify` on the registry pairs, and on registry pairs broken the way real ports break.
 
 Input sizes (CI budget, 2 cores): every model runs forward at its registry input (224x224 except
-LeNet) in float64 through `porter verify all --dtype float64`, and in float32 one by one. Backward and training run in float64, where a correct port
-agrees to ~1e-15 and float noise cannot hide or fake a bug, on the smallest input each architecture
-accepts without changing its layers: VGG and AlexNet have fixed-size classifiers (224 needed),
-NiN/GoogLeNet/ResNet end in adaptive pooling (96 and 64). Training uses batch 2 where BatchNorm is
-present (a batch variance needs two samples). See docs/verify.md for the float32 findings.
+LeNet) in float64 through `porter verify all --dtype float64`, and in float32 one by one. Backward and
+three training steps run in both dtypes on the smallest input each architecture accepts without
+changing its layers: VGG and AlexNet have fixed-size classifiers (224 needed), NiN/GoogLeNet/ResNet
+end in adaptive pooling (96 and 64). Training uses batch 2 where BatchNorm is present (a batch
+variance needs two samples). A float32 gradient/training gap is rerun in float64 by `porter verify`
+itself (docs/verify.md, "float32 gradients"); the tests below show that gap is real and explained.
 """
 
 import pytest
@@ -18,12 +19,19 @@ from porter.verify.runtime import seed_everything
 from tests.verify.pairs import UntransposedLinear
 
 SMALL_INPUT = {
+    "vgg": "1,3,224,224",
+    "googlenet": "1,3,64,64",
+    "resnet50": "2,3,64,64",
+    "resnet101": "2,3,64,64",
+    "resnet152": "4,3,128,128",  # see TRAINING_SIZE below
     "lenet": "1,1,28,28",
     "alexnet": "1,1,224,224",
     "nin": "1,1,96,96",
-    "googlenet": "1,3,64,64",
-    "resnet50": "2,3,64,64",
 }
+
+
+def test_every_registry_model_has_a_small_input():
+    assert sorted(SMALL_INPUT) == sorted(models.names())
 
 
 def test_verify_all_forward_float64_at_registry_inputs(capsys):
@@ -58,24 +66,37 @@ def test_vgg_float32_forward_is_at_the_float32_noise_floor(seed):
         assert result.divergence.first.key == "fc3"
 
 
+# TRAINING_SIZE: ResNet-152's 155 train-mode BatchNorms amplify rounding through three steps. At
+# 2x3x64x64 (groups of 8 values in the last stage) float64 training drifts to 1e-7 by step 3; at
+# 4x3x128x128 (groups of 64) it agrees to 3e-11 (measured, docs/verify.md).
 @pytest.mark.slow
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("name", list(SMALL_INPUT))
-def test_float64_forward_backward_and_three_train_steps(name, capsys, tmp_path):
-    report = tmp_path / "r.json"
-    argv = ["verify", name, "--input-shape", SMALL_INPUT[name], "--dtype", "float64", "--backward"]
-    code = main([*argv, "--train-steps", "3", "--json", str(report)])
+def test_forward_backward_and_three_train_steps(name, dtype, capsys):
+    argv = ["verify", name, "--input-shape", SMALL_INPUT[name], "--dtype", dtype, "--backward"]
+    code = main([*argv, "--train-steps", "3"])
     out = capsys.readouterr().out
     assert code == 0, out
-    assert out.startswith(f"{name}: PASS  (float64")
-    for section in ("forward   ok", "backward  ok", "train     ok"):
-        assert section in out
+    assert out.startswith(f"{name}: PASS  ({dtype}")
 
 
-@pytest.mark.parametrize("name", ["lenet", "alexnet", "nin", "googlenet"])
-def test_float32_backward(name, capsys):
-    assert main(["verify", name, "--input-shape", SMALL_INPUT[name], "--backward"]) == 0, (
-        capsys.readouterr().out
-    )
+def test_the_float32_gradient_gap_of_resnet50_is_real_and_float64_explains_it():
+    """One ReLU input in bb_2_4.conv1 sits 5e-5 from zero at an output scale of 785 (float32 rounding):
+    it switches on one side only, and every gradient upstream of it moves by ~1% (docs/verify.md)."""
+    pair = models.get("resnet50")
+
+    def run(**options):
+        seed_everything(0)
+        return verify_pair(pair.build_paddle(), pair.build_torch(), (2, 3, 64, 64), backward=True, **options)
+
+    strict = run(float64_recheck=False)
+    assert strict.forward.passed and not strict.passed
+    assert strict.gradients.worst.max_rel > 1e-3  # far beyond float32 noise of a continuous function
+    result = run()
+    assert result.passed
+    assert result.explained("gradients")
+    assert result.float64_recheck.gradients.worst.max_rel < 1e-14
+    assert "backward  gap" in result.render()
 
 
 def _broken(name, shape, breaks):

@@ -6,8 +6,15 @@ import pytest
 import torch
 
 from porter import models
+from porter.verify.compare import Tolerance
 from porter.verify.parity import verify_pair
-from porter.verify.train import disable_dropout
+from porter.verify.train import (
+    STEP_FRACTION,
+    auto_learning_rate,
+    compare_trained,
+    disable_dropout,
+    layer_scales,
+)
 from tests.verify import pairs
 
 
@@ -178,3 +185,70 @@ def test_dropout_layers_are_named_in_the_train_report():
     assert result.passed, result.render()
     assert result.train.dropout_disabled == ("paddle:drop", "torch:drop")
     assert "dropout set to p=0 for training on: paddle:drop, torch:drop" in result.render()
+
+
+def test_the_automatic_learning_rate_moves_the_weights_by_the_step_fraction():
+    paddle_model, torch_model = pairs.good_pair()
+    paddle_model.to(dtype="float64")
+    trained = [p for p in paddle_model.parameters() if not p.stop_gradient]  # not BatchNorm statistics
+    before = np.concatenate([p.numpy().ravel() for p in trained])
+    result = verify_pair(paddle_model, torch_model, pairs.INPUT_SHAPE, dtype="float64", train_steps=1)
+    assert result.passed, result.render()
+    after = np.concatenate([p.numpy().ravel() for p in trained])
+    # The first momentum step is exactly lr * gradient.
+    moved = np.linalg.norm(after - before) / np.linalg.norm(before)
+    assert moved == pytest.approx(STEP_FRACTION, rel=1e-9)
+
+
+def test_the_automatic_learning_rate_needs_a_gradient():
+    with pytest.raises(ValueError, match="first gradient are all zero"):
+        auto_learning_rate("momentum", [np.ones(3)], [np.zeros(3)])
+
+
+def test_adam_steps_by_the_fraction_of_the_root_mean_square_weight():
+    assert auto_learning_rate("adam", [np.full(4, 2.0)], [np.zeros(4)]) == pytest.approx(STEP_FRACTION * 2)
+
+
+def test_trained_tensors_are_judged_against_their_effect_on_the_layer_output():
+    reference = {
+        "bn.weight": np.ones(4),
+        "bn.bias": np.full(4, 1e-6),  # a shift that started at zero: its own size is three tiny steps
+        "bn.running_mean": np.full(4, 1e-6),
+        "fc.weight": np.full((2, 2), 0.5),
+    }
+    scales = layer_scales(
+        reference, {"bn.weight", "bn.bias", "fc.weight"}, {"bn.running_var": np.full(4, 4.0)}
+    )
+    assert scales == {"bn.weight": 1.0, "bn.bias": 1.0, "bn.running_mean": 2.0, "fc.weight": 0.5}
+
+    def failures(**changed):
+        other = {**reference, **changed}
+        return [m.name for m in compare_trained(reference, other, Tolerance(rtol=1e-10), scales).failures()]
+
+    assert (
+        failures(
+            **{
+                "bn.bias": reference["bn.bias"] + 1e-12,
+                "bn.running_mean": reference["bn.running_mean"] + 1e-12,
+            }
+        )
+        == []
+    )
+    assert failures(**{"bn.bias": reference["bn.bias"] * 1.01}) == ["bn.bias"]  # 1e-8 of gamma: real
+    assert failures(**{"bn.running_mean": reference["bn.running_mean"] + 1e-9}) == ["bn.running_mean"]
+
+
+def test_a_float32_gap_is_rechecked_in_float64_and_a_real_bug_is_not_explained():
+    class DetachedHead(pairs.TorchNet):
+        def forward(self, x):
+            return self.fc(
+                self.head(torch.flatten(self.relu(self.block(self.relu(self.stem(x)))), 1).detach())
+            )
+
+    paddle_model, _ = pairs.good_pair()
+    result = verify_pair(paddle_model, DetachedHead(), pairs.INPUT_SHAPE, backward=True)
+    assert result.forward.passed
+    assert not result.passed
+    assert result.float64_recheck is not None and not result.float64_recheck.gradients.passed
+    assert not result.explained("gradients")
+    assert "backward  FAIL" in result.render()
