@@ -423,12 +423,11 @@ def verify_pair(
             )
         elif train_steps:
             skipped.append("train steps: the forward pass does not produce comparable outputs")
+        # A float32 gap in gradients or training: rerun those sections in float64 from the start.
         recheck = None
-        gaps = {
-            "backward": gradients is not None and not gradients.passed,
-            "train_steps": train is not None and not train.passed,
-        }
-        if start_state is not None and forward.passed and any(gaps.values()):
+        recheck_backward = gradients is not None and not gradients.passed
+        recheck_train = train is not None and not train.passed
+        if start_state is not None and forward.passed and (recheck_backward or recheck_train):
             paddle_model.set_state_dict(start_state)
             recheck = verify_pair(
                 paddle_model,
@@ -437,8 +436,8 @@ def verify_pair(
                 dtype="float64",
                 device=device,
                 seed=seed,
-                backward=gaps["backward"],
-                train_steps=train_steps if gaps["train_steps"] else 0,
+                backward=recheck_backward,
+                train_steps=train_steps if recheck_train else 0,
                 optimizer=optimizer,
                 lr=lr,
                 rename=rename,
