@@ -6,6 +6,7 @@ renders as text or JSON; nothing is printed here.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from porter.verify import runtime
+from porter.verify.alignment import align_avg_pool_backward, align_batch_norm
 from porter.verify.compare import (
     Comparison,
     Tolerance,
@@ -265,39 +267,6 @@ def training_batch_shapes(arrays: list[np.ndarray], torch_model) -> list[tuple[i
     return shapes
 
 
-def align_batch_norm(paddle_model, torch_model, torch_to_paddle_path) -> list[str]:
-    """Give torch BatchNorm the epsilon and momentum Paddle really computes with.
-
-    Paddle hands BatchNorm's ``epsilon`` and ``momentum`` to its kernels as float32 attributes, also
-    for float64 tensors (measured on Paddle 3.3.1): eps 1e-5 is used as 9.99999974e-06 and the
-    running average moves by 1 - float32(0.9) = 0.10000002384. In float64 mode both show up as
-    1e-8..1e-7 relative differences in training. A torch layer whose eps equals Paddle's, and whose
-    momentum equals ``1 - paddle momentum``, up to that rounding gets Paddle's exact values; any
-    other value is a porting bug and is left alone for the comparison to catch.
-    """
-    from torch.nn.modules.batchnorm import _BatchNorm
-
-    paddle_layers = dict(paddle_model.named_sublayers())
-    aligned = []
-    for path, module in torch_model.named_modules():
-        layer = paddle_layers.get(torch_to_paddle_path(path))
-        if not isinstance(module, _BatchNorm) or layer is None:
-            continue
-        eps, momentum = getattr(layer, "_epsilon", None), getattr(layer, "_momentum", None)
-        before = (module.eps, module.momentum)
-        if eps is not None and abs(module.eps - eps) <= 1e-7 * eps:
-            module.eps = float(np.float32(eps))
-        if (
-            momentum is not None
-            and module.momentum is not None
-            and abs(module.momentum - (1 - momentum)) < 1e-6
-        ):
-            module.momentum = 1.0 - float(np.float32(momentum))
-        if (module.eps, module.momentum) != before:
-            aligned.append(path)
-    return aligned
-
-
 # --- the check ------------------------------------------------------------------------------------
 
 
@@ -342,7 +311,7 @@ def verify_pair(
     runtime.check_dtype(dtype)
     tolerance = tolerance_for(dtype, rtol=rtol, atol=atol)
     place = runtime.resolve_device(device)
-    with runtime.determinism(place) as switches:
+    with runtime.determinism(place) as switches, contextlib.ExitStack() as aligning:
         runtime.seed_everything(seed)
         runtime.place_models(paddle_model, torch_model, dtype, place)
         plan = copy_paddle_to_torch(paddle_model, torch_model, rename=rename)
@@ -350,6 +319,7 @@ def verify_pair(
         start_state = _paddle_state(paddle_model) if recheckable else None
         renamer = module_path_renamer(rename)
         aligned = align_batch_norm(paddle_model, torch_model, renamer)
+        pools = aligning.enter_context(align_avg_pool_backward(paddle_model, torch_model, renamer, dtype))
         arrays = make_inputs(inputs, dtype, seed)
         settings = Settings(
             dtype=dtype,
@@ -449,6 +419,11 @@ def verify_pair(
             notes.append(
                 f"BatchNorm eps/momentum of {len(aligned)} torch layers set to the float32-rounded values "
                 "Paddle computes with"
+            )
+        if pools and (backward or train_steps):
+            notes.append(
+                f"average-pool backward of {len(pools)} torch layers scaled by float32(1/N) * N, as Paddle "
+                "computes it"
             )
         if backward:
             notes.append("backward runs in eval mode (BatchNorm uses running statistics, dropout is off)")

@@ -1,0 +1,148 @@
+"""Where Paddle's kernels round differently from torch's by design, give torch Paddle's arithmetic.
+
+Each alignment is a measured property of Paddle (tests/verify/test_alignment.py), applied only
+when the torch layer already computes the same thing up to that rounding, and reported by
+``verify_pair``. Any other difference is left alone for the comparison to catch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+
+def align_batch_norm(paddle_model, torch_model, torch_to_paddle_path) -> list[str]:
+    """Give torch BatchNorm the epsilon and momentum Paddle really computes with.
+
+    Paddle hands BatchNorm's ``epsilon`` and ``momentum`` to its kernels as float32 attributes, also
+    for float64 tensors (measured on Paddle 3.3.1): eps 1e-5 is used as 9.99999974e-06 and the
+    running average moves by 1 - float32(0.9) = 0.10000002384. In float64 mode both show up as
+    1e-8..1e-7 relative differences in training. A torch layer whose eps equals Paddle's, and whose
+    momentum equals ``1 - paddle momentum``, up to that rounding gets Paddle's exact values; any
+    other value is a porting bug and is left alone for the comparison to catch.
+    """
+    from torch.nn.modules.batchnorm import _BatchNorm
+
+    paddle_layers = dict(paddle_model.named_sublayers())
+    aligned = []
+    for path, module in torch_model.named_modules():
+        layer = paddle_layers.get(torch_to_paddle_path(path))
+        if not isinstance(module, _BatchNorm) or layer is None:
+            continue
+        eps, momentum = getattr(layer, "_epsilon", None), getattr(layer, "_momentum", None)
+        before = (module.eps, module.momentum)
+        if eps is not None and abs(module.eps - eps) <= 1e-7 * eps:
+            module.eps = float(np.float32(eps))
+        if (
+            momentum is not None
+            and module.momentum is not None
+            and abs(module.momentum - (1 - momentum)) < 1e-6
+        ):
+            module.momentum = 1.0 - float(np.float32(momentum))
+        if (module.eps, module.momentum) != before:
+            aligned.append(path)
+    return aligned
+
+
+_PADDLE_AVG_POOLS = (
+    "AvgPool1D",
+    "AvgPool2D",
+    "AvgPool3D",
+    "AdaptiveAvgPool1D",
+    "AdaptiveAvgPool2D",
+    "AdaptiveAvgPool3D",
+)
+
+
+def _window_sizes(size: int, out: int) -> np.ndarray:
+    """Adaptive pooling windows along one axis: [floor(i * size / out), ceil((i + 1) * size / out))."""
+    return np.array([math.ceil((i + 1) * size / out) - (i * size) // out for i in range(out)])
+
+
+def _divisors(module, spatial: tuple[int, ...], out_spatial: tuple[int, ...]):
+    """The number each output element of a torch average pool is divided by, shape (1, 1, *out)."""
+    import torch
+    import torch.nn.functional as F
+    from torch.nn.modules.pooling import _AdaptiveAvgPoolNd
+
+    if isinstance(module, _AdaptiveAvgPoolNd):
+        sizes = [_window_sizes(n, o) for n, o in zip(spatial, out_spatial, strict=True)]
+        divisors = np.ones(())
+        for axis in sizes:
+            divisors = np.multiply.outer(divisors, axis)
+        return torch.from_numpy(divisors.astype(np.float64)).reshape(1, 1, *out_spatial)
+    # average = (sum of the inputs in the window) / divisor: with all-ones input, divisor = count / average
+    ones = torch.ones((1, 1, *spatial), dtype=torch.float64)
+    pool = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}[len(spatial)]
+    params = (module.kernel_size, module.stride, module.padding, module.ceil_mode, module.count_include_pad)
+    average = pool(ones, *params) if len(spatial) == 1 else pool(ones, *params, module.divisor_override)
+    if len(spatial) == 1:  # avg_pool1d has no divisor_override: count with a 2-D pool over a unit axis
+        counted = F.avg_pool2d(ones.unsqueeze(-2), (1, *params[0]), (1, *params[1]), (0, *params[2]),
+                               module.ceil_mode, True, 1).squeeze(-2)  # fmt: skip
+    else:
+        counted = pool(ones, *params[:4], True, 1)
+    return torch.where(average > 0, counted / average, torch.ones_like(average))
+
+
+def _scale_gradient():
+    import torch
+
+    class ScaleGradient(torch.autograd.Function):
+        """Identity forward; backward multiplies the incoming gradient by ``scale``."""
+
+        @staticmethod
+        def forward(ctx, output, scale):
+            ctx.save_for_backward(scale)
+            return output.view_as(output)
+
+        @staticmethod
+        def backward(ctx, grad):
+            (scale,) = ctx.saved_tensors
+            return grad * scale, None
+
+    return ScaleGradient
+
+
+@contextlib.contextmanager
+def align_avg_pool_backward(
+    paddle_model, torch_model, torch_to_paddle_path: Callable[[str], str], dtype: str
+) -> Iterator[list[str]]:
+    """Give torch average pools Paddle's backward scale while the block runs; yields their paths.
+
+    Paddle's average-pool backward multiplies by ``float32(1 / N)`` for every window of N inputs, in
+    float64 too (measured on Paddle 3.3.1 for adaptive, padded, exclusive/inclusive, ceil-mode and
+    1-D pools): ResNet's global 7x7 pool sends gradients 2.0e-8 off the exact value, 200x the float64
+    bound. In float64, each torch average pool whose Paddle counterpart is an average pool scales
+    the gradient reaching it by ``float32(1/N) * N``, which reproduces Paddle's to ~1e-16. The
+    forward pass is untouched. Pools called functionally inside ``forward`` cannot be reached.
+    """
+    from torch.nn.modules.pooling import _AdaptiveAvgPoolNd, _AvgPoolNd
+
+    if dtype != "float64":  # in float32, float32(1/N) is what the arithmetic rounds to anyway
+        yield []
+        return
+    scale_gradient = _scale_gradient()
+    paddle_layers = dict(paddle_model.named_sublayers())
+
+    def hook(module, inputs, output):
+        spatial_rank = output.dim() - 2
+        divisors = _divisors(
+            module, tuple(inputs[0].shape[-spatial_rank:]), tuple(output.shape[-spatial_rank:])
+        )
+        scale = (1 / divisors).float().double() * divisors  # float32(1/N) * N
+        return scale_gradient.apply(output, scale.to(device=output.device, dtype=output.dtype))
+
+    handles, aligned = [], []
+    for path, module in torch_model.named_modules():
+        layer = paddle_layers.get(torch_to_paddle_path(path))
+        if isinstance(module, (_AvgPoolNd, _AdaptiveAvgPoolNd)) and type(layer).__name__ in _PADDLE_AVG_POOLS:
+            handles.append(module.register_forward_hook(hook))
+            aligned.append(path)
+    try:
+        yield aligned
+    finally:
+        for handle in handles:
+            handle.remove()

@@ -1,0 +1,90 @@
+"""Paddle's average-pool backward rounds 1/N to float32 (Paddle 3.3.1), and verify gives torch the same."""
+
+import numpy as np
+import paddle
+import pytest
+import torch
+
+from porter.verify.alignment import align_avg_pool_backward
+
+POOLS = [
+    pytest.param(
+        paddle.nn.AdaptiveAvgPool2D(1), torch.nn.AdaptiveAvgPool2d(1), (2, 3, 7, 7), id="global-7x7"
+    ),
+    pytest.param(
+        paddle.nn.AdaptiveAvgPool2D(3), torch.nn.AdaptiveAvgPool2d(3), (1, 2, 7, 5), id="adaptive-uneven"
+    ),
+    pytest.param(
+        paddle.nn.AvgPool2D(3, 1, 1),
+        torch.nn.AvgPool2d(3, 1, 1, count_include_pad=False),
+        (1, 2, 6, 6),
+        id="padded-exclusive",
+    ),
+    pytest.param(
+        paddle.nn.AvgPool2D(3, 1, 1, exclusive=False),
+        torch.nn.AvgPool2d(3, 1, 1),
+        (1, 2, 6, 6),
+        id="padded-inclusive",
+    ),
+    pytest.param(
+        paddle.nn.AvgPool2D(3, 2, ceil_mode=True),
+        torch.nn.AvgPool2d(3, 2, ceil_mode=True, count_include_pad=False),
+        (1, 2, 8, 8),
+        id="ceil-mode",
+    ),
+    pytest.param(paddle.nn.AvgPool2D(5, 3), torch.nn.AvgPool2d(5, 3), (1, 2, 14, 14), id="googlenet-aux-5x5"),
+    pytest.param(
+        paddle.nn.AvgPool1D(3, 1, 1), torch.nn.AvgPool1d(3, 1, 1, count_include_pad=False), (1, 2, 7), id="1d"
+    ),
+    pytest.param(
+        paddle.nn.AvgPool3D(3, 2, 1),
+        torch.nn.AvgPool3d(3, 2, 1, count_include_pad=False),
+        (1, 1, 5, 6, 7),
+        id="3d",
+    ),
+]
+
+
+def _gradients(paddle_pool, torch_pool, shape, *, aligned: bool):
+    """Input gradients of sum(pool(x) * w) on both sides, float64, and the torch outputs."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape)
+    paddle_model, torch_model = paddle.nn.Sequential(paddle_pool), torch.nn.Sequential(torch_pool).double()
+    paddle_x = paddle.to_tensor(x, stop_gradient=False)
+    paddle_out = paddle_model(paddle_x)
+    w = rng.standard_normal(paddle_out.shape)
+    (paddle_out * paddle.to_tensor(w)).sum().backward()
+    torch_x = torch.tensor(x, requires_grad=True)
+    dtype = "float64" if aligned else "float32"  # float32: nothing is aligned
+    with align_avg_pool_backward(paddle_model, torch_model, lambda path: path, dtype) as paths:
+        torch_out = torch_model(torch_x)
+        (torch_out * torch.tensor(w)).sum().backward()
+    assert paths == (["0"] if aligned else [])
+    return paddle_x.grad.numpy(), torch_x.grad.numpy(), torch_out.detach().numpy(), torch_model
+
+
+def _rel(a, b):
+    return np.abs(a - b).max() / np.abs(a).max()
+
+
+@pytest.mark.parametrize(("paddle_pool", "torch_pool", "shape"), POOLS)
+def test_paddle_rounds_one_over_n_to_float32_and_the_alignment_reproduces_it(paddle_pool, torch_pool, shape):
+    paddle_grad, torch_grad, _, _ = _gradients(paddle_pool, torch_pool, shape, aligned=False)
+    assert _rel(paddle_grad, torch_grad) > 1e-9  # exact 1/N in torch: far beyond the float64 bound
+    paddle_grad, torch_grad, _, _ = _gradients(paddle_pool, torch_pool, shape, aligned=True)
+    assert _rel(paddle_grad, torch_grad) < 1e-15
+
+
+def test_the_forward_pass_is_untouched_and_the_hook_removed_afterwards():
+    paddle_pool, torch_pool = paddle.nn.AdaptiveAvgPool2D(1), torch.nn.AdaptiveAvgPool2d(1)
+    _, _, aligned_out, torch_model = _gradients(paddle_pool, torch_pool, (2, 3, 7, 7), aligned=True)
+    x = torch.tensor(np.random.default_rng(0).standard_normal((2, 3, 7, 7)))
+    assert np.array_equal(aligned_out, torch_model(x).numpy())
+    assert not torch_model[0]._forward_hooks
+
+
+def test_only_pools_whose_paddle_counterpart_averages_are_aligned():
+    paddle_model = paddle.nn.Sequential(paddle.nn.MaxPool2D(2), paddle.nn.AvgPool2D(2))
+    torch_model = torch.nn.Sequential(torch.nn.AvgPool2d(2), torch.nn.AvgPool2d(2))  # first one is a bug
+    with align_avg_pool_backward(paddle_model, torch_model, lambda path: path, "float64") as paths:
+        assert paths == ["1"]
