@@ -24,14 +24,9 @@ BACKWARD = [case.factory for case in coverage.cases() if case.backward]
 # factory -> the precise reason it does not pass yet (kept in step with docs/coverage.md).
 KNOWN_GAPS: dict[str, str] = {}
 
-# (factory, dtype) -> why its backward check cannot pass: measured properties of Paddle, not porting errors.
-_POOL_RECIPROCAL = "Paddle's avg-pool backward scales by float32(1/N) also in float64 (see the test below)"
-BACKWARD_LIMITS: dict[tuple[str, str], str] = {
-    ("googlenet", "float32"): "ill-conditioned: Paddle's own float32 and float64 gradients differ by ~1e-2",
-    ("googlenet", "float64"): _POOL_RECIPROCAL + ": AvgPool2D(5) in the auxiliary heads, N = 25",
-    ("inception_v3", "float64"): _POOL_RECIPROCAL + ": AvgPool2D(3, exclusive=False), N = 9",
-    ("squeezenet1_1", "float64"): _POOL_RECIPROCAL + ": AdaptiveAvgPool2D(1) over a 3x3 map at 64x64 input",
-}
+# (factory, dtype) -> why its backward check cannot pass. Empty since verify reruns a float32 gap in
+# float64 and gives torch average pools Paddle's float32(1/N) backward scale (docs/verify.md).
+BACKWARD_LIMITS: dict[tuple[str, str], str] = {}
 
 
 def _params(names, gaps):
@@ -77,16 +72,6 @@ def test_factory_gradients_match_paddle(session, factory, dtype):
     assert parity is not None and parity.backward_passed, parity
 
 
-def test_paddle_avg_pool_backward_uses_a_float32_reciprocal():
-    """The Paddle property behind the float64 backward limits above."""
-    x = paddle.to_tensor(np.random.default_rng(0).standard_normal((1, 1, 3, 3)), stop_gradient=False)
-    paddle.nn.functional.adaptive_avg_pool2d(x, 1).sum().backward()
-    gradient = x.grad.numpy()
-    assert gradient.dtype == np.float64
-    assert np.all(gradient == np.float64(np.float32(1.0 / 9.0)))
-    assert abs(gradient[0, 0, 0, 0] - 1.0 / 9.0) > 1e-10
-
-
 def _paddle_gradients(factory: str, shape: tuple[int, ...], dtype: str) -> dict[str, np.ndarray]:
     paddle.seed(0)
     model = getattr(paddle.vision.models, factory)()
@@ -102,7 +87,7 @@ def _paddle_gradients(factory: str, shape: tuple[int, ...], dtype: str) -> dict[
 
 @pytest.mark.slow
 def test_googlenet_float32_gradients_are_ill_conditioned_in_paddle_itself():
-    """The Paddle property behind the googlenet float32 backward limit: Paddle against Paddle."""
+    """Why GoogLeNet's float32 backward is "(rounding)": Paddle against Paddle, a 1e-5 bound is unreachable."""
     shape = coverage.cases(["googlenet"])[0].input_shape
     single, double = (_paddle_gradients("googlenet", shape, dtype) for dtype in coverage.DTYPES)
     worst = max(np.abs(single[k] - double[k]).max() / np.abs(double[k]).max() for k in double)
@@ -142,7 +127,8 @@ def test_one_factory_per_file_covers_every_file():
 
 def test_rendering_states_failures_and_rounds_metrics_to_decades():
     case = coverage.Case("net", "net(pretrained=False)", (2, 3, 64, 64), True)
-    good = coverage.Parity("float32", True, 3.2e-7, True, 1.0e-6)
+    # float32 gradients 2e-2 apart, float64 rerun agreeing: rounding, not a failure
+    good = coverage.Parity("float32", True, 3.2e-7, True, 2.0e-2, backward_rounding=True)
     bad = coverage.Parity("float64", False, 2.5e-8, False, 7.45e-9, "forward out of tolerance")
     report = coverage.CoverageReport(
         "3.3.1",
@@ -153,7 +139,7 @@ def test_rendering_states_failures_and_rounds_metrics_to_decades():
     )
     markdown = coverage.render_markdown(report)
     assert (
-        "| net | `net(pretrained=False)` | 2x3x64x64 | net.py | 1 | <1e-6 | <1e-7 | <1e-5 | <1e-8 (fail) | FAIL |"
+        "| net | `net(pretrained=False)` | 2x3x64x64 | net.py | 1 | <1e-6 | <1e-7 | <1e-1 (rounding) | <1e-8 (fail) | FAIL |"
         in markdown
     )
     assert "- net: 1 TODOs in net.py; float64 forward fails" in markdown
