@@ -1,12 +1,10 @@
 """`porter verify` on the registry pairs, and on registry pairs broken the way real ports break.
 
-Input sizes (CI budget, 2 cores): every model runs forward at its registry input (224x224 except
-LeNet) in float64 through `porter verify all --dtype float64`, and in float32 one by one. Backward and
-three training steps run in both dtypes on the smallest input each architecture accepts without
-changing its layers: VGG and AlexNet have fixed-size classifiers (224 needed), NiN/GoogLeNet/ResNet
-end in adaptive pooling (96 and 64). Training uses batch 2 where BatchNorm is present (a batch
-variance needs two samples). A float32 gradient/training gap is rerun in float64 by `porter verify`
-itself (docs/verify.md, "float32 gradients"); the tests below show that gap is real and explained.
+The issue's bar, literally: `porter verify all --backward --train-steps 3` in float64 and in float32,
+every model at its registry input (224x224 except LeNet 28x28; training batch 2 where BatchNorm needs
+a batch variance). In float32 a gradient/training gap beyond the bound is rerun in float64 by verify
+itself (docs/verify.md, "float32 gradients"); the ResNet-50 test below shows such a gap is real.
+Measured on 2 cores: ~3 min and ~15 GB peak for float64 (VGG-16 dominates both).
 """
 
 import pytest
@@ -18,33 +16,18 @@ from porter.verify.parity import verify_pair
 from porter.verify.runtime import seed_everything
 from tests.verify.pairs import UntransposedLinear
 
-SMALL_INPUT = {
-    "vgg": "1,3,224,224",
-    "googlenet": "1,3,64,64",
-    "resnet50": "2,3,64,64",
-    "resnet101": "2,3,64,64",
-    "resnet152": "4,3,128,128",  # see TRAINING_SIZE below
-    "lenet": "1,1,28,28",
-    "alexnet": "1,1,224,224",
-    "nin": "1,1,96,96",
-}
 
-
-def test_every_registry_model_has_a_small_input():
-    assert sorted(SMALL_INPUT) == sorted(models.names())
-
-
-def test_verify_all_forward_float64_at_registry_inputs(capsys):
-    assert main(["verify", "all", "--dtype", "float64"]) == 0
-    rows = capsys.readouterr().out.splitlines()
+@pytest.mark.slow
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_verify_all_forward_backward_and_three_train_steps(dtype, capsys):
+    code = main(["verify", "all", "--dtype", dtype, "--backward", "--train-steps", "3"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    rows = out.splitlines()
     assert rows[0].split()[:2] == ["model", "verdict"]
-    assert [row.split()[:2] for row in rows[1:]] == [[name, "PASS"] for name in models.names()]
-
-
-# VGG-16 is judged separately below: its float32 pass depends on the seed (noise floor).
-@pytest.mark.parametrize("name", [name for name in models.names() if name != "vgg"])
-def test_float32_forward_at_registry_input(name, capsys):
-    assert main(["verify", name]) == 0, capsys.readouterr().out
+    assert [row.split()[:2] for row in rows[1 : 1 + len(models.names())]] == [
+        [name, "PASS"] for name in models.names()
+    ]
 
 
 @pytest.mark.parametrize("seed", [0, 2])
@@ -64,20 +47,6 @@ def test_vgg_float32_forward_is_at_the_float32_noise_floor(seed):
     assert output.cosine > 1 - 1e-9
     if not result.passed:  # then only the last layer's sum crosses the bound; its input agrees
         assert result.divergence.first.key == "fc3"
-
-
-# TRAINING_SIZE: ResNet-152's 155 train-mode BatchNorms amplify rounding through three steps. At
-# 2x3x64x64 (groups of 8 values in the last stage) float64 training drifts to 1e-7 by step 3; at
-# 4x3x128x128 (groups of 64) it agrees to 3e-11 (measured, docs/verify.md).
-@pytest.mark.slow
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("name", list(SMALL_INPUT))
-def test_forward_backward_and_three_train_steps(name, dtype, capsys):
-    argv = ["verify", name, "--input-shape", SMALL_INPUT[name], "--dtype", dtype, "--backward"]
-    code = main([*argv, "--train-steps", "3"])
-    out = capsys.readouterr().out
-    assert code == 0, out
-    assert out.startswith(f"{name}: PASS  ({dtype}")
 
 
 def test_the_float32_gradient_gap_of_resnet50_is_real_and_float64_explains_it():
