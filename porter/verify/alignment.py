@@ -57,13 +57,26 @@ _PADDLE_AVG_POOLS = (
 )
 
 
+def _pool_rank(module) -> int | None:
+    """How many spatial axes a torch average pool averages over (its input may be unbatched)."""
+    from torch import nn
+
+    kinds = {
+        1: (nn.AvgPool1d, nn.AdaptiveAvgPool1d),
+        2: (nn.AvgPool2d, nn.AdaptiveAvgPool2d),
+        3: (nn.AvgPool3d, nn.AdaptiveAvgPool3d),
+    }
+    return next((rank for rank, types in kinds.items() if isinstance(module, types)), None)
+
+
 def _window_sizes(size: int, out: int) -> np.ndarray:
     """Adaptive pooling windows along one axis: [floor(i * size / out), ceil((i + 1) * size / out))."""
     return np.array([math.ceil((i + 1) * size / out) - (i * size) // out for i in range(out)])
 
 
 def _divisors(module, spatial: tuple[int, ...], out_spatial: tuple[int, ...]):
-    """The number each output element of a torch average pool is divided by, shape (1, 1, *out)."""
+    """The number each output element of a torch average pool is divided by, shaped like the output's
+    spatial axes (so it broadcasts over batch and channels)."""
     import torch
     import torch.nn.functional as F
     from torch.nn.modules.pooling import _AdaptiveAvgPoolNd
@@ -73,7 +86,7 @@ def _divisors(module, spatial: tuple[int, ...], out_spatial: tuple[int, ...]):
         divisors = np.ones(())
         for axis in sizes:
             divisors = np.multiply.outer(divisors, axis)
-        return torch.from_numpy(divisors.astype(np.float64)).reshape(1, 1, *out_spatial)
+        return torch.from_numpy(divisors.astype(np.float64)).reshape(out_spatial)
     # average = (sum of the inputs in the window) / divisor: with all-ones input, divisor = count / average
     ones = torch.ones((1, 1, *spatial), dtype=torch.float64)
     pool = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}[len(spatial)]
@@ -84,7 +97,7 @@ def _divisors(module, spatial: tuple[int, ...], out_spatial: tuple[int, ...]):
                                module.ceil_mode, True, 1).squeeze(-2)  # fmt: skip
     else:
         counted = pool(ones, *params[:4], True, 1)
-    return torch.where(average > 0, counted / average, torch.ones_like(average))
+    return torch.where(average > 0, counted / average, torch.ones_like(average)).reshape(out_spatial)
 
 
 def _scale_gradient():
@@ -119,8 +132,6 @@ def align_avg_pool_backward(
     the gradient reaching it by ``float32(1/N) * N``, which reproduces Paddle's to ~1e-16. The
     forward pass is untouched. Pools called functionally inside ``forward`` cannot be reached.
     """
-    from torch.nn.modules.pooling import _AdaptiveAvgPoolNd, _AvgPoolNd
-
     if dtype != "float64":  # in float32, float32(1/N) is what the arithmetic rounds to anyway
         yield []
         return
@@ -128,17 +139,15 @@ def align_avg_pool_backward(
     paddle_layers = dict(paddle_model.named_sublayers())
 
     def hook(module, inputs, output):
-        spatial_rank = output.dim() - 2
-        divisors = _divisors(
-            module, tuple(inputs[0].shape[-spatial_rank:]), tuple(output.shape[-spatial_rank:])
-        )
+        rank = _pool_rank(module)
+        divisors = _divisors(module, tuple(inputs[0].shape[-rank:]), tuple(output.shape[-rank:]))
         scale = (1 / divisors).float().double() * divisors  # float32(1/N) * N
         return scale_gradient.apply(output, scale.to(device=output.device, dtype=output.dtype))
 
     handles, aligned = [], []
     for path, module in torch_model.named_modules():
         layer = paddle_layers.get(torch_to_paddle_path(path))
-        if isinstance(module, (_AvgPoolNd, _AdaptiveAvgPoolNd)) and type(layer).__name__ in _PADDLE_AVG_POOLS:
+        if _pool_rank(module) and type(layer).__name__ in _PADDLE_AVG_POOLS:
             handles.append(module.register_forward_hook(hook))
             aligned.append(path)
     try:

@@ -88,3 +88,20 @@ def test_only_pools_whose_paddle_counterpart_averages_are_aligned():
     torch_model = torch.nn.Sequential(torch.nn.AvgPool2d(2), torch.nn.AvgPool2d(2))  # first one is a bug
     with align_avg_pool_backward(paddle_model, torch_model, lambda path: path, "float64") as paths:
         assert paths == ["1"]
+
+
+def test_an_unbatched_input_is_aligned_too():
+    paddle_pool, torch_pool = (
+        paddle.nn.AvgPool2D(3, 1, 1),
+        torch.nn.AvgPool2d(3, 1, 1, count_include_pad=False),
+    )
+    x = np.random.default_rng(0).standard_normal((2, 6, 6))
+    paddle_x = paddle.to_tensor(x[None], stop_gradient=False)  # Paddle pools want a batch axis
+    paddle.nn.Sequential(paddle_pool)(paddle_x).sum().backward()
+    torch_x = torch.tensor(x, requires_grad=True)
+    torch_model = torch.nn.Sequential(torch_pool)
+    with align_avg_pool_backward(
+        paddle.nn.Sequential(paddle_pool), torch_model, lambda path: path, "float64"
+    ):
+        torch_model(torch_x).sum().backward()
+    assert _rel(paddle_x.grad.numpy()[0], torch_x.grad.numpy()) < 1e-15
