@@ -5,7 +5,8 @@ sides; every parameter gradient is compared (Paddle Linear weights are [in, out]
 gradients are transposed back per the weight-transfer plan).
 
 Training: matching optimizers on seeded synthetic batches in train mode, with the same kind of
-weighted-sum loss (a new seeded ``W`` per step); loss per step and final weights compared. Two framework differences are handled openly rather than hidden:
+weighted-sum loss (a new seeded ``W`` per step); loss per step and final weights compared. Two
+framework differences are handled openly rather than hidden:
 
 * Dropout draws different random masks in each framework, so every dropout layer gets ``p = 0``
   on both sides for the training comparison (reported by name).
@@ -37,10 +38,10 @@ from porter.verify.compare import (
 OPTIMIZERS = ("momentum", "adam")
 MOMENTUM = 0.9
 # Each step moves the parameters by about this fraction of their norm. A fixed learning rate cannot
-# suit every model: at 1e-4, VGG-16 and GoogLeNet as Paddle initialises them diverge within 3 steps
-# (loss 0.9 -> 677 -> 46,554), and a diverging run amplifies rounding exponentially while saying
-# nothing about the port. At 1e-3, ResNet-50 with batch-2 BatchNorm already jumps (loss 0.03 -> 3.9);
-# 1e-4 of the weights per step keeps every registry model in the stable regime.
+# suit every model: at lr 1e-4 (with the earlier MSE loss) VGG-16 as Paddle initialises it diverged
+# within 3 steps (loss 0.9 -> 677 -> 46,554), and a diverging run amplifies rounding exponentially
+# while saying nothing about the port. At a fraction of 1e-3, ResNet-50's float64 training (batch-2
+# BatchNorm) drifted to 4e-9; 1e-4 keeps every registry model within the float64 bound.
 STEP_FRACTION = 1e-4
 
 
