@@ -55,6 +55,11 @@ def to_numpy(value: Any) -> np.ndarray:
     raise TypeError(f"cannot compare a {type(value).__name__}; outputs must be tensors or containers of them")
 
 
+def largest_magnitude(array: np.ndarray) -> float:
+    """The largest magnitude in ``array`` (0 for an empty one): the scale errors are judged against."""
+    return float(np.max(np.abs(array))) if array.size else 0.0
+
+
 def is_tensor(value: Any) -> bool:
     return isinstance(value, np.ndarray) or hasattr(value, "detach")
 
@@ -155,7 +160,7 @@ def compare_arrays(
     nonfinite_equal = np.array_equal(a[~finite], b[~finite], equal_nan=True)
     a_f, b_f = np.where(finite, a, 0.0), np.where(finite, b, 0.0)
     diff = np.abs(a_f - b_f)
-    own_scale = float(np.max(np.abs(a_f))) if a.size else 0.0
+    own_scale = largest_magnitude(a_f)
     scale = own_scale if scale is None else max(scale, own_scale)
     bound = 0.0 if exact else tolerance.bound(scale)
     beyond = diff > bound
@@ -234,7 +239,7 @@ def resolution_floor(reference: Mapping[str, Any]) -> float:
     if not floating:
         return 0.0
     eps = max(float(np.finfo(a.dtype).eps) for a in floating)
-    return eps * max(float(np.max(np.abs(a))) for a in floating)
+    return eps * max(largest_magnitude(a) for a in floating)
 
 
 def compare_named(reference: Mapping[str, Any], other: Mapping[str, Any], tolerance: Tolerance) -> Comparison:

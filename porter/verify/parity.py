@@ -195,8 +195,13 @@ def _loss_summary(train: TrainReport) -> str:
     )
 
 
+def _verdict_word(passed: bool, explained: bool) -> str:
+    """A section's verdict column: 'gap' when float32 failed but the float64 rerun agrees."""
+    return "ok  " if passed else "gap " if explained else "FAIL"
+
+
 def _section_summary(comparison: Comparison, explained: bool = False) -> str:
-    verdict = "ok  " if comparison.passed else "gap " if explained else "FAIL"
+    verdict = _verdict_word(comparison.passed, explained)
     if comparison.structure_error:
         return f"{verdict}  {comparison.structure_error}"
     worst = comparison.worst
@@ -211,7 +216,7 @@ def _section_summary(comparison: Comparison, explained: bool = False) -> str:
 
 
 def _render_train(train: TrainReport, explained: bool = False) -> list[str]:
-    verdict = "ok  " if train.passed else "gap " if explained else "FAIL"
+    verdict = _verdict_word(train.passed, explained)
     shape = "x".join(map(str, train.batch_shape))
     lines = [
         f"train     {verdict}  {train.steps} {train.optimizer} steps, lr {train.learning_rate:g}, batch {shape}"

@@ -31,6 +31,7 @@ from porter.verify.compare import (
     compare_arrays,
     compare_named,
     flatten,
+    largest_magnitude,
     resolution_floor,
     to_numpy,
 )
@@ -262,17 +263,13 @@ def layer_scales(
     largest: dict[str, float] = {}
     for key in parameters & set(reference):
         layer = key.rpartition(".")[0]
-        largest[layer] = max(largest.get(layer, 0.0), _max_abs(reference[key]))
+        largest[layer] = max(largest.get(layer, 0.0), largest_magnitude(reference[key]))
     scales = {key: largest[key.rpartition(".")[0]] for key in parameters & set(reference)}
     for key, variance in running_vars.items():
         mean_key = key.removesuffix("running_var") + "running_mean"
         if mean_key in reference:
-            scales[mean_key] = float(np.sqrt(_max_abs(variance)))
+            scales[mean_key] = float(np.sqrt(largest_magnitude(variance)))
     return scales
-
-
-def _max_abs(array: np.ndarray) -> float:
-    return float(np.max(np.abs(array))) if array.size else 0.0
 
 
 def compare_trained(
