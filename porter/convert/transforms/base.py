@@ -8,11 +8,8 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 if TYPE_CHECKING:
-    from porter.convert.engine import Context
+    from porter.convert.context import Context
     from porter.convert.table import ApiMapping
-
-
-TODO_PREFIX = "# porter: TODO"
 
 
 def with_todos(statement, todos: list[str]):
@@ -22,15 +19,6 @@ def with_todos(statement, todos: list[str]):
     existing = {line.comment.value for line in statement.leading_lines if line.comment is not None}
     new = [cst.EmptyLine(comment=cst.Comment(t)) for t in dict.fromkeys(todos) if t not in existing]
     return statement.with_changes(leading_lines=[*statement.leading_lines, *new]) if new else statement
-
-
-class NotConverted(Exception):  # noqa: N818 - a control-flow signal, not an error
-    """Raised by a transform that has no sound translation; the engine leaves the code and adds a TODO."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass
@@ -52,11 +40,6 @@ class CallSite:
     def torch_name(self, target: str | None = None) -> cst.BaseExpression:
         """Expression naming a torch object, spelled through the file's own aliases where possible."""
         return self.ctx.torch_name(self.original.func, target or self.entry.torch)
-
-
-def dotted(path: str) -> cst.BaseExpression:
-    """``a.b.c`` as an expression."""
-    return cst.parse_expression(path)
 
 
 def literal(node: cst.BaseExpression) -> object:

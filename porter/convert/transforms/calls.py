@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from porter.convert.context import NotConverted
 from porter.convert.table import ApiMapping, Kind
-from porter.convert.transforms.base import CallSite, NotConverted, code, literal
+from porter.convert.transforms.base import CallSite, code, literal
 
 _NO_SPACE = cst.AssignEqual(
     whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from porter.convert.context import NotConverted
 from porter.convert.transforms import calls
-from porter.convert.transforms.base import CallSite, NotConverted, code, literal
+from porter.convert.transforms.base import CallSite, code, literal
 
 _DEVICES = {"gpu": "cuda", "cpu": "cpu"}
 

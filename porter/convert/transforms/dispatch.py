@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from porter.convert.engine import Context
+from porter.convert.context import Context, NotConverted
 from porter.convert.names import NameTable
 from porter.convert.table import ApiMapping, Category, MappingTable, Safety
 from porter.convert.transforms import calls, param_attr, partials, references, schedulers, tensor_attrs
-from porter.convert.transforms.base import CallSite, NotConverted, with_todos
+from porter.convert.transforms.base import CallSite, with_todos
 from porter.convert.transforms.named import CALL_TRANSFORMS
 from porter.convert.transforms.provenance import Provenance
 

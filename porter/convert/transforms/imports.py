@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from porter.convert.engine import Context, module_local
+from porter.convert.context import Context, module_local
 from porter.convert.names import TORCH_MODULES, Group, dotted_name
 
 

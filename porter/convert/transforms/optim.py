@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from porter.convert.context import NotConverted
 from porter.convert.transforms import calls, schedulers
-from porter.convert.transforms.base import CallSite, NotConverted, code, literal
+from porter.convert.transforms.base import CallSite, code, literal
 
 _KW = calls._NO_SPACE
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import libcst as cst
 
+from porter.convert.context import NotConverted
 from porter.convert.table import ApiMapping
 from porter.convert.transforms import calls
-from porter.convert.transforms.base import CallSite, NotConverted, code, literal
+from porter.convert.transforms.base import CallSite, code, literal
 
 _ATTR_ARGS = {"weight_attr": "weight", "bias_attr": "bias"}
 # transform -> arguments whose sub-expressions it reads and replaces itself

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from porter.convert.engine import Context
+from porter.convert.context import Context
 from porter.convert.names import TORCH_MODULES
 from porter.convert.table import Category, Kind
 from porter.convert.transforms.values import DTYPES

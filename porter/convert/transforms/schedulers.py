@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from porter.convert.engine import Context
+from porter.convert.context import TODO_PREFIX, Context, NotConverted
 from porter.convert.report import Severity
 from porter.convert.transforms import calls
-from porter.convert.transforms.base import TODO_PREFIX, CallSite, NotConverted, with_todos
+from porter.convert.transforms.base import CallSite, with_todos
 
 
 class Deferred(Exception):  # noqa: N818 - a control-flow signal

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from porter.convert.context import NotConverted
 from porter.convert.transforms import calls, param_attr
-from porter.convert.transforms.base import CallSite, NotConverted, code, literal
+from porter.convert.transforms.base import CallSite, code, literal
 
 
 def add_sublayer(site: CallSite) -> cst.BaseExpression:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from porter.convert.engine import Context
+from porter.convert.context import Context
 from porter.convert.transforms.base import code
 
 

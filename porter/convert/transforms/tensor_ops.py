@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from porter.convert.context import NotConverted
 from porter.convert.transforms import calls
-from porter.convert.transforms.base import CallSite, NotConverted, code, literal
+from porter.convert.transforms.base import CallSite, code, literal
 from porter.convert.transforms.values import dtype as to_dtype
 
 _KW = calls._NO_SPACE

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from porter.convert.transforms.base import NotConverted, code, literal
+from porter.convert.context import NotConverted
+from porter.convert.transforms.base import code, literal
 
 if TYPE_CHECKING:
-    from porter.convert.engine import Context
+    from porter.convert.context import Context
 
 DTYPES = {
     "float16": "float16",
