@@ -27,7 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from porter.convert.tree import ConvertOptions, UsageError, convert_path
+    from porter.convert.tree import ConvertOptions, convert_path
+    from porter.usage import UsageError
 
     options = ConvertOptions(
         path=args.path,

@@ -18,12 +18,9 @@ from typing import TextIO
 from porter.convert.engine import convert_source
 from porter.convert.report import FileResult, Report
 from porter.convert.table import MappingTable
+from porter.usage import UsageError
 
 _SKIP_DIRS = {"__pycache__", ".git", ".hg", ".svn", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
-
-
-class UsageError(Exception):
-    """Bad input or a refused output location; the message says what to do."""
 
 
 @dataclass

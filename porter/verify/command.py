@@ -83,8 +83,7 @@ def parse_shapes(text: str) -> list[tuple[int, ...]]:
 
 
 def _jobs(args: argparse.Namespace) -> list[Job]:
-    from porter import models
-    from porter.verify import loading
+    from porter import loading, models
 
     kwargs = json_object(args.kwargs, "--kwargs")
     shapes = parse_shapes(args.input_shape) if args.input_shape else None
@@ -198,7 +197,6 @@ def render_rows(results: list) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from porter.verify.loading import LoadError
     from porter.verify.runtime import RuntimeSetupError
 
     if args.train_steps < 0:
@@ -212,7 +210,7 @@ def run(args: argparse.Namespace) -> int:
             results.append(result)
             if len(jobs) > 1:
                 print(f"{job.name}: {'FAIL' if isinstance(result, str) else result.verdict}", file=sys.stderr)
-    except (UsageError, LoadError, RuntimeSetupError) as error:
+    except (UsageError, RuntimeSetupError) as error:
         print(f"porter verify: error: {error}", file=sys.stderr)
         return 2
     passed = all(not isinstance(r, str) and r.passed for r in results)

@@ -51,14 +51,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from porter.verify.loading import LoadError
     from porter.weights.io import OutputError
     from porter.weights.pdparams import PaddleFileError
     from porter.weights.transfer import TransferError
 
     try:
         summary = _transfer(args)
-    except (UsageError, LoadError, PaddleFileError, TransferError, OutputError, OSError) as error:
+    except (UsageError, PaddleFileError, TransferError, OutputError, OSError) as error:
         print(f"porter weights: error: {error}", file=sys.stderr)
         return 2
     print(summary)
@@ -66,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _transfer(args: argparse.Namespace) -> str:
-    from porter.verify.loading import load_callable
+    from porter.loading import load_callable
     from porter.weights.io import save_state
     from porter.weights.pdparams import load_pdparams
     from porter.weights.transfer import check_layer_types, check_paddle_state, plan_transfer
@@ -150,7 +149,7 @@ def _converted(paddle_spec: str):
 
     from porter.convert.engine import convert_source
     from porter.convert.report import Status
-    from porter.verify.loading import import_file
+    from porter.loading import import_file
 
     path = _source_file(paddle_spec)
     name = paddle_spec.rpartition(":")[2]

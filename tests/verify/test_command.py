@@ -5,8 +5,8 @@ import textwrap
 
 import pytest
 
+from porter.loading import model_names
 from porter.verify import command
-from porter.verify.loading import model_names
 
 PAIR_FILE = textwrap.dedent(
     """

@@ -1,5 +1,7 @@
-"""Load the models to verify: ``module:callable`` specs (module may be a file path) and Paddle files
-converted with ``porter convert``.
+"""Load user models for ``porter verify`` and ``porter weights``: ``module:callable`` specs (module may be a
+file path) and Paddle files converted with ``porter convert``. Importing a model file executes it.
+
+Both commands sit above this module; it imports neither of them.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from porter.usage import UsageError
 
-class LoadError(ValueError):
+
+class LoadError(UsageError):
     """A model could not be found or imported; the message says which and why."""
 
 
