@@ -13,8 +13,7 @@ from pathlib import Path
 
 import libcst as cst
 
-from porter.convert.engine import convert_source
-from porter.convert.table import load_table
+from porter.convert.engine import convert_source, default_table
 
 
 def _inputs() -> list[tuple[str, str]]:
@@ -45,7 +44,7 @@ def main() -> None:
     repeat = parser.parse_args().repeat
     files = _inputs()
     lines = sum(text.count("\n") for _, text in files)
-    table = load_table()  # loaded once, as a directory run does
+    table = default_table()  # loaded once, as a directory run does
 
     baseline = _timed(lambda path, text: cst.parse_module(text).code, files, repeat)
     converted = _timed(lambda path, text: convert_source(text, path=path, table=table), files, repeat)

@@ -483,11 +483,11 @@ file has no TODO and both forward checks pass. Metrics are shown as their power-
 (`<1e-6` = below 1e-6) so that this page does not depend on the machine; `python -m porter.coverage`
 prints the exact values.
 
-Converted code that uses Paddle constructs without a torch equivalent imports them from `porter.compat`
-(pure torch), so it needs porter at runtime.
+The converted code needs torch only: the few Paddle constructs without a torch equivalent are helpers
+porter writes into the converted tree (`porter_helpers.py`).
 
 Not covered: `pretrained=True`. The converted branch still downloads Paddle's `.pdparams` (through
-`porter.compat.get_weights_path_from_url`) and then calls `torch.load` on it, which refuses a Paddle
+the helper `get_weights_path_from_url`) and then calls `torch.load` on it, which refuses a Paddle
 checkpoint; convert such files with `porter weights` and load the result instead.
 
 paddle {paddle}, torch {torch}. {summary}

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from porter.convert import helpers
 from porter.convert import names as names_mod
 from porter.convert.names import TORCH_MODULES, NameTable
 from porter.convert.report import Severity
@@ -54,25 +55,32 @@ class Context:
     pending: list[_Pending] = field(default_factory=list)
     converted: set[int] = field(default_factory=set)  # ids of Paddle references replaced or consumed
     journal: list[int] = field(default_factory=list)  # the same ids in marking order, for rollback
-    alias_used: set[int] = field(default_factory=set)  # ids of groups whose torch alias the output uses
-    need_torch: bool = False
-    need_compat: bool = False  # the output names porter.compat.<...> (``import porter.compat`` is added)
+    helper_uses: list[tuple[str, cst.CSTNode]] = field(
+        default_factory=list
+    )  # (helper, where it was asked for)
     api_counts: Counter[str] = field(default_factory=Counter)
     unconverted: Counter[str] = field(default_factory=Counter)
     frames: list = field(default_factory=list)  # statement frames, owned by the dispatcher
     scheduler_pairs: dict = field(default_factory=dict)  # id(call) -> schedulers.Pair
 
     # -- names ----------------------------------------------------------------------------------
+    # Nothing here records which imports the output needs: imports.py reads that from the output tree.
     def torch_ref(self, target: str) -> cst.BaseExpression:
-        """``torch.a.b`` spelled in full (``import torch`` is added if needed; same for porter.compat)."""
-        if target.startswith("porter.compat."):
-            self.need_compat = True
-        else:
-            self.need_torch = True
+        """``torch.a.b`` spelled in full."""
+        assert target.startswith("torch."), target
         return dotted(target)
+
+    def helper(self, name: str, at: cst.CSTNode) -> cst.BaseExpression:
+        """``porter_helpers.<name>``: the one way to use a helper (see porter/convert/helpers); ``at`` is
+        the original node that needs it, where the report says so."""
+        self.helper_uses.append((name, at))
+        return dotted(helpers.target(name))
 
     def torch_name(self, original: cst.BaseExpression, target: str) -> cst.BaseExpression:
         """Name ``target`` in place of the Paddle reference ``original``, through the file's alias if any."""
+        if target in helpers.TARGETS:
+            self._mark(original)
+            return self.helper(target.rsplit(".", 1)[-1], original)
         ref = self.names.ref(original)
         if ref is None:
             return self.torch_ref(target)
@@ -83,12 +91,10 @@ class Context:
         if group.is_module:
             module = TORCH_MODULES.get(group.paddle)
             if module and (target == module or target.startswith(module + ".")):
-                self.alias_used.add(id(group))
                 return dotted(module_local(group) + target[len(module) :])
             return self.torch_ref(target)
         entry = self.table.lookup(group.paddle)
         if entry is not None and entry.torch == target and ref.path == group.paddle:
-            self.alias_used.add(id(group))
             return cst.Name(self.object_local(group))
         return self.torch_ref(target)
 
@@ -108,15 +114,16 @@ class Context:
             self.converted.add(id(node))
             self.journal.append(id(node))
 
-    def checkpoint(self) -> tuple[int, int, Counter[str]]:
+    def checkpoint(self) -> tuple[int, int, int, Counter[str]]:
         """State to return to when a transform gives up half-way (see ``rollback``)."""
-        return len(self.journal), len(self.pending), self.api_counts.copy()
+        return len(self.journal), len(self.pending), len(self.helper_uses), self.api_counts.copy()
 
-    def rollback(self, point: tuple[int, int, Counter[str]]) -> None:
-        marked, reported, counts = point
+    def rollback(self, point: tuple[int, int, int, Counter[str]]) -> None:
+        marked, reported, helper_uses, counts = point
         while len(self.journal) > marked:
             self.converted.discard(self.journal.pop())
         del self.pending[reported:]
+        del self.helper_uses[helper_uses:]
         self.api_counts = counts
 
     def consume(self, original: cst.CSTNode) -> None:

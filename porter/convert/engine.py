@@ -13,10 +13,12 @@ import itertools
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
+from porter.convert import helpers
 from porter.convert import names as names_mod
 from porter.convert.context import Context
 from porter.convert.report import Diagnostic, FileResult, Severity, Status
 from porter.convert.table import MappingTable, load_table
+from porter.convert.transforms import dispatch, imports, named
 
 
 def convert_source(
@@ -31,24 +33,23 @@ def convert_source(
 
     ``package``/``tree_package``: where the file lives, for relative imports (see ``names.build``).
     """
-    from porter.convert.transforms import dispatch, imports
-
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
         return _failed(
             text, path, error.raw_line, error.raw_column, "parse-error", f"not valid Python: {error.message}"
         )
-    table = table or load_table()
+    table = table or default_table()
     resolution = names_mod.build(module, _module_paths(table), package=package, tree_package=tree_package)
     if not resolution.has_paddle:
         return FileResult(path, Status.UNCHANGED, text, text)
     try:
         ctx, converted = dispatch.run(module, table, resolution)
-        incomplete = imports.incomplete_aliased_groups(ctx)
-        if incomplete:  # some uses stay Paddle: spell that alias's converted uses as torch.<...> instead
-            ctx, converted = dispatch.run(module, table, resolution, qualified=incomplete)
-        converted = imports.rewrite(converted, ctx)
+        partly = imports.partly_converted_groups(ctx)
+        if partly:  # those imports become stand-ins: spell their converted uses as torch.<...> instead
+            ctx, converted = dispatch.run(module, table, resolution, qualified=partly)
+        helper_import = helpers.import_statement(package, tree_package)
+        converted, used_helpers = imports.rewrite(converted, ctx, helper_import)
         output = converted.code
         ast.parse(output)  # the output must always parse (Python's own parser, cheaper than libcst's)
         if text.startswith("\ufeff") and not output.startswith("\ufeff"):
@@ -61,7 +62,12 @@ def convert_source(
     status = Status.NEEDS_ATTENTION if any(d.needs_attention for d in diagnostics) else Status.CONVERTED
     if output == text and not diagnostics:
         status = Status.UNCHANGED
-    return FileResult(path, status, text, output, diagnostics, ctx.api_counts, ctx.unconverted)
+    return FileResult(path, status, text, output, diagnostics, ctx.api_counts, ctx.unconverted, used_helpers)
+
+
+def default_table() -> MappingTable:
+    """The packaged mapping table, validated against the transforms and helpers that exist."""
+    return load_table(vocabulary=named.VOCABULARY)
 
 
 def _module_paths(table: MappingTable) -> frozenset[str]:

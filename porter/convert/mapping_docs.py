@@ -1,6 +1,6 @@
 """Render docs/mappings.md from the mapping table: ``python -m porter.convert.mapping_docs`` rewrites it.
 
-The page is generated so it can never drift from the table; a test compares it with ``render(load_table())``.
+The page is generated so it can never drift from the table; a test compares it with ``render(default_table())``.
 """
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from porter.convert.table import ApiMapping, Category, MappingTable, Safety, load_table
+from porter.convert.engine import default_table
+from porter.convert.table import ApiMapping, Category, MappingTable, Safety
 
 OUTPUT = Path(__file__).resolve().parents[2] / "docs" / "mappings.md"
 
@@ -96,7 +97,7 @@ def _cell(text: str) -> str:
 
 
 def main() -> int:
-    table = load_table()
+    table = default_table()
     OUTPUT.write_text(render(table), encoding="utf-8")
     print(f"wrote {OUTPUT} ({len(table)} APIs)")
     return 0

@@ -76,7 +76,7 @@ class NameTable:
     refs: dict[int, Ref]  # id(original chain node) -> resolution
     groups: list[Group]
     identifiers: frozenset[str]  # every identifier spelled in the file (for choosing new names safely)
-    shadowed: list[tuple[cst.CSTNode, str]]  # (import alias, local name) whose name is rebound
+    shadowed: list[Group]  # Paddle imports whose local name other code in the scope also binds
     star_imports: list[cst.ImportFrom]
 
     @property
@@ -315,12 +315,12 @@ class _Collector(cst.CSTVisitor):
         return False
 
     def finish(self) -> NameTable:
-        shadowed: list[tuple[cst.CSTNode, str]] = []
+        shadowed: list[Group] = []
         groups: list[Group] = []
         for group, scope in self.groups.values():
             bindings = scope.bindings.get(group.local) or scope._module().bindings.get(group.local, [])
             if any(binding is not group for binding in bindings):
-                shadowed.extend((alias, group.local) for alias in group.aliases)
+                shadowed.append(group)
             else:
                 groups.append(group)
         valid = {id(group) for group in groups}

@@ -48,6 +48,7 @@ class FileResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     api_counts: Counter[str] = field(default_factory=Counter)  # Paddle API -> uses converted
     unconverted: Counter[str] = field(default_factory=Counter)  # Paddle API -> uses left as they were
+    helpers: tuple[str, ...] = ()  # helpers the output imports from porter_helpers (convert/helpers)
 
     @property
     def changed(self) -> bool:
@@ -130,6 +131,7 @@ class Report:
                     "diagnostics": [{**asdict(d), "severity": d.severity.value} for d in f.diagnostics],
                     "api_counts": dict(f.api_counts),
                     "unconverted": dict(f.unconverted),
+                    "helpers": list(f.helpers),
                 }
                 for f in self.files
             ],

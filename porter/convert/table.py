@@ -45,6 +45,15 @@ class TableError(ValueError):
 
 
 @dataclass(frozen=True)
+class Vocabulary:
+    """The names entries may refer to, passed in by whoever loads the table (it imports none of their code)."""
+
+    call_transforms: frozenset[str]  # transform = "..."
+    value_transforms: frozenset[str]  # values = { arg = "..." }
+    helpers: frozenset[str] = frozenset()  # torch = "porter_helpers.X": helpers written into the output
+
+
+@dataclass(frozen=True)
 class ApiMapping:
     paddle: str
     torch: str | None
@@ -121,25 +130,23 @@ _SCHEMA: dict[str, tuple[bool, type, type | None]] = {
 }
 
 _PACKAGED = "mappings.toml"
-# porter.compat holds pure-torch versions of the few Paddle constructs torch has no class for.
-TARGET_PREFIXES = ("torch.", "porter.compat.")
 
 
-def load_table(path: str | os.PathLike[str] | None = None) -> MappingTable:
-    """Load and validate a mapping table; ``None`` loads the packaged one (cached)."""
+def load_table(path: str | os.PathLike[str] | None = None, *, vocabulary: Vocabulary) -> MappingTable:
+    """Load and validate a mapping table; ``None`` loads the packaged one (cached per vocabulary)."""
     if path is None:
-        return _packaged_table()
-    return parse_table(Path(path).read_text(encoding="utf-8"), source=str(path))
+        return _packaged_table(vocabulary)
+    return parse_table(Path(path).read_text(encoding="utf-8"), source=str(path), vocabulary=vocabulary)
 
 
 @cache
-def _packaged_table() -> MappingTable:
+def _packaged_table(vocabulary: Vocabulary) -> MappingTable:
     text = resources.files("porter.convert").joinpath(_PACKAGED).read_text(encoding="utf-8")
-    return parse_table(text, source=_PACKAGED)
+    return parse_table(text, source=_PACKAGED, vocabulary=vocabulary)
 
 
-def parse_table(text: str, source: str = "<string>") -> MappingTable:
-    """Parse TOML text into a validated table."""
+def parse_table(text: str, source: str = "<string>", *, vocabulary: Vocabulary) -> MappingTable:
+    """Parse TOML text into a table validated against ``vocabulary``."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -150,9 +157,8 @@ def parse_table(text: str, source: str = "<string>") -> MappingTable:
     raw_entries = data.get("api", [])
     if not isinstance(raw_entries, list):
         raise TableError(f"{source}: 'api' must be an array of tables ([[api]])")
-    entries = tuple(_build_entry(raw, index) for index, raw in enumerate(raw_entries))
+    entries = tuple(_build_entry(raw, index, vocabulary) for index, raw in enumerate(raw_entries))
     _check_unique(entries)
-    _check_named_transforms(entries)
     return MappingTable(entries)
 
 
@@ -196,7 +202,7 @@ def _enum(enum: type[Enum], raw: dict[str, Any], key: str, label: str) -> Any:
         raise _fail(label, key, f"{raw[key]!r} is not one of: {allowed}") from None
 
 
-def _build_entry(raw: Any, index: int) -> ApiMapping:
+def _build_entry(raw: Any, index: int, vocabulary: Vocabulary) -> ApiMapping:
     if not isinstance(raw, dict):
         raise TableError(f"api entry #{index}: must be a table")
     label = raw.get("paddle") if isinstance(raw.get("paddle"), str) else f"#{index}"
@@ -211,9 +217,10 @@ def _build_entry(raw: Any, index: int) -> ApiMapping:
     safety = _enum(Safety, raw, "safety", label)
     if not raw["doc"].strip() or "\n" in raw["doc"]:
         raise _fail(label, "doc", "must be one non-empty line")
-    _check_target(raw, category, label)
+    _check_target(raw, category, label, vocabulary)
     _check_args(raw, label)
     _check_category_rules(raw, category, label)
+    _check_names(raw, label, vocabulary)
     return ApiMapping(
         paddle=raw["paddle"],
         torch=raw.get("torch"),
@@ -234,7 +241,7 @@ def _build_entry(raw: Any, index: int) -> ApiMapping:
     )
 
 
-def _check_target(raw: dict[str, Any], category: Category, label: str) -> None:
+def _check_target(raw: dict[str, Any], category: Category, label: str, vocabulary: Vocabulary) -> None:
     target = raw.get("torch")
     if category is Category.NO_EQUIVALENT:
         if target is not None:
@@ -242,9 +249,10 @@ def _check_target(raw: dict[str, Any], category: Category, label: str) -> None:
         return
     if target is None:
         raise _fail(label, "torch", f"required for category {category.value!r}")
-    if not target.startswith(TARGET_PREFIXES):
+    if not target.startswith("torch.") and target not in vocabulary.helpers:
+        helpers = ", ".join(sorted(vocabulary.helpers)) or "none"
         raise _fail(
-            label, "torch", f"{target!r} must be a full path starting with 'torch.' or 'porter.compat.'"
+            label, "torch", f"{target!r} must be a full path starting with 'torch.' or a helper ({helpers})"
         )
     if "torch_args" not in raw:
         raise _fail(label, "torch_args", f"required for category {category.value!r}")
@@ -294,18 +302,10 @@ def _check_unique(entries: tuple[ApiMapping, ...]) -> None:
             seen[path] = entry.paddle
 
 
-def _check_named_transforms(entries: tuple[ApiMapping, ...]) -> None:
-    # Imported lazily: the transforms import this module. Only a missing module is tolerated (the ENGINE side
-    # may not exist yet); any other import failure is a real bug and propagates.
-    try:
-        from porter.convert.transforms import named
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("porter.convert.transforms.named", "porter.convert.transforms"):
-            raise
-        return
-    for entry in entries:
-        if entry.transform is not None and entry.transform not in named.CALL_TRANSFORMS:
-            raise _fail(entry.paddle, "transform", f"unknown call transform {entry.transform!r}")
-        for arg, name in entry.values.items():
-            if name not in named.VALUE_TRANSFORMS:
-                raise _fail(entry.paddle, "values", f"{arg!r}: unknown value transform {name!r}")
+def _check_names(raw: dict[str, Any], label: str, vocabulary: Vocabulary) -> None:
+    transform = raw.get("transform")
+    if transform is not None and transform not in vocabulary.call_transforms:
+        raise _fail(label, "transform", f"unknown call transform {transform!r}")
+    for arg, name in raw.get("values", {}).items():
+        if name not in vocabulary.value_transforms:
+            raise _fail(label, "values", f"{arg!r}: unknown value transform {name!r}")

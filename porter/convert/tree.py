@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from porter.convert import helpers
 from porter.convert.engine import convert_source
 from porter.convert.report import FileResult, Report
 from porter.convert.table import MappingTable
@@ -60,6 +61,7 @@ def _convert_stream(options: ConvertOptions, stdin: TextIO, stdout: TextIO) -> O
         stdout.write(_diff(result))
     elif options.output:
         _write(Path(options.output), result.output, outcome)
+        _write_helpers(Path(options.output).parent, [result], outcome)
     else:
         stdout.write(result.output)
     return outcome
@@ -75,12 +77,14 @@ def _convert_file(options: ConvertOptions, source: Path, stdout: TextIO) -> Outc
     elif options.in_place:
         if result.changed:
             _write(source, result.output, outcome)
+        _write_helpers(source.parent, [result], outcome)
     elif options.output:
         target = Path(options.output)
         target = target / source.name if target.is_dir() else target
         if target.resolve() == source.resolve():
             raise UsageError("the output is the input file; use --in-place to overwrite it")
         _write(target, result.output, outcome)
+        _write_helpers(target.parent, [result], outcome)
     else:
         stdout.write(result.output)
     return outcome
@@ -117,6 +121,8 @@ def _convert_tree(options: ConvertOptions, source: Path, stdout: TextIO) -> Outc
                 stdout.write(_diff(result))
             elif options.output or result.changed:
                 _write(destination, result.output, outcome)
+    if not options.diff:
+        _write_helpers(target, outcome.report.files, outcome)
     return outcome
 
 
@@ -156,6 +162,22 @@ def _write(path: Path, text: str, outcome: Outcome) -> None:
         os.replace(temporary, path)
     except OSError as error:
         outcome.io_errors.append(f"{path}: cannot write: {error}")
+
+
+def _write_helpers(directory: Path, results: list[FileResult], outcome: Outcome) -> None:
+    """``porter_helpers.py`` in ``directory`` (the output root) with the helpers the files use."""
+    names = {name for result in results for name in result.helpers}
+    if not names:
+        return
+    path = directory / helpers.FILENAME
+    try:
+        existing = path.read_text(encoding="utf-8") if path.exists() else None
+        text = helpers.merged(existing, names)
+    except (OSError, UnicodeDecodeError, helpers.HelperModuleError) as error:
+        outcome.io_errors.append(f"{path}: cannot write the helpers the converted code imports: {error}")
+        return
+    if text != existing:
+        _write(path, text, outcome)
 
 
 def _copy(source: Path, destination: Path, outcome: Outcome) -> None:

@@ -46,11 +46,12 @@ def test_converts(before, after):
     assert_converts(before, after)
 
 
-def test_partly_converted_alias_keeps_paddle_import_and_spells_torch_in_full():
+def test_partly_converted_alias_becomes_a_stand_in_and_torch_is_spelled_in_full():
     result = convert("import paddle.nn as nn\na = nn.Linear(2, 3)\nb = nn.Dropout(0.5, axis=1)\n")
     assert result.output == (
         "import torch\n"
-        "import paddle.nn as nn\n"
+        "import porter_helpers\n"
+        'nn = porter_helpers.Unconverted("paddle.nn")\n'
         "a = torch.nn.Linear(2, 3)\n"
         "# porter: TODO(unsupported-value) dropout axis=1 has no torch equivalent\n"
         "b = nn.Dropout(0.5, axis=1)\n"

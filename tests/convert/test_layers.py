@@ -74,7 +74,8 @@ TODO = {
 @pytest.mark.parametrize(("source", "code"), TODO.values(), ids=TODO.keys())
 def test_left_with_todo(source, code):
     result = convert(source)
-    assert codes(result) == [code]
+    # the stand-in for the Paddle names left unconverted (if any) is reported first, at the import
+    assert codes(result) == ["helper"] * len(result.helpers) + [code]
     line = source.splitlines()[1]
     assert f"# porter: TODO({code})" in result.output and line in result.output
     assert convert(result.output).output == result.output  # no second comment

@@ -45,16 +45,18 @@ CASES = {
         "from paddle import ParamAttr\nfrom paddle.nn import Linear\nfrom paddle.nn.initializer import Uniform\n"
         "def xavier(s) -> ParamAttr:\n    return ParamAttr(initializer=Uniform(-s, s))\n"
         "fc = Linear(4, 2, weight_attr=xavier(0.1))\n",
-        "import torch\nimport porter.compat\nfrom porter.compat import ParamAttr\nfrom torch.nn import Linear\n"
-        "def xavier(s) -> ParamAttr:\n    return ParamAttr(initializer=porter.compat.Initializer(torch.nn.init.uniform_, -s, s))\n"
-        "fc = Linear(4, 2)\nporter.compat.apply_param_attr(fc.weight, xavier(0.1))\n",
+        "import functools\nimport torch\nimport porter_helpers\nfrom torch.nn import Linear\n"
+        "def xavier(s) -> porter_helpers.ParamAttr:\n"
+        "    return porter_helpers.ParamAttr(initializer=functools.partial(torch.nn.init.uniform_, a=-s, b=s))\n"
+        "fc = Linear(4, 2)\nporter_helpers.apply_param_attr(fc.weight, xavier(0.1))\n",
     ),
 }
 
 
 @pytest.mark.parametrize(("before", "after"), CASES.values(), ids=CASES.keys())
 def test_converts(before, after):
-    assert codes(assert_converts(before, after)) == []
+    result = assert_converts(before, after)
+    assert codes(result) == ["helper"] * len(result.helpers)
 
 
 TODO = {
@@ -73,5 +75,6 @@ TODO = {
 @pytest.mark.parametrize(("source", "code"), TODO.values(), ids=TODO.keys())
 def test_left_with_todo(source, code):
     result = convert(source)
-    assert codes(result) == [code]
+    # the stand-in for the Paddle names left unconverted (if any) is reported first, at the import
+    assert codes(result) == ["helper"] * len(result.helpers) + [code]
     assert f"# porter: TODO({code})" in result.output

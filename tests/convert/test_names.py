@@ -112,5 +112,7 @@ def test_module_level_rebinding_is_reported_and_left_alone():
     from tests.convert.helpers import codes, convert
 
     result = convert(source)
-    assert codes(result) == ["shadowed-name"]
+    assert codes(result) == ["shadowed-name", "helper"]
+    assert result.output.startswith("import porter_helpers\n# porter: TODO(shadowed-name)")
+    assert 'nn = porter_helpers.Unconverted("paddle.nn")\nnn = None\n' in result.output
     assert "x = nn.Conv2D(1, 2, 3)" in result.output

@@ -96,12 +96,28 @@ def test_fan_based_init_spread_matches_paddle_for_linear(paddle_init, torch_init
     assert abs(torch_std - paddle_std) / paddle_std < 0.02  # 210k samples: sampling error ~0.3%
 
 
-def test_a_layer_that_gives_up_keeps_its_paddle_imports():
+def test_a_layer_that_gives_up_leaves_its_paddle_names_to_a_stand_in():
     """The attr was read (and its names marked used) before the layer's own arguments failed: the
-    marks are rolled back, so `paddle` stays imported for the code left as it was."""
+    marks are rolled back, so `paddle` stays bound (to a stand-in) for the code left as it was."""
     result = convert(
         "import paddle\n"
         "c = paddle.nn.Conv2D(3, 8, 3, weight_attr=paddle.ParamAttr(learning_rate=0.5), data_format='NHWC')\n"
     )
-    assert result.output.startswith("import paddle\n")
-    assert codes(result) == ["unsupported-value"]  # the attr's learning-rate warning was rolled back too
+    assert result.output.startswith('import porter_helpers\npaddle = porter_helpers.Unconverted("paddle")\n')
+    # the attr's learning-rate warning was rolled back too
+    assert codes(result) == ["helper", "unsupported-value"]
+
+
+@pytest.mark.parametrize(
+    "weight_attr",
+    ["nn.initializer.Normal()", "make_attr()", "paddle.ParamAttr(initializer=nn.initializer.Uniform())"],
+)
+def test_a_bias_attr_that_gives_up_half_way_leaves_no_import_behind(weight_attr):
+    """The weight's attr asked for torch.nn.init / a helper before the bias attr gave up: nothing of that
+    reaches the imports, which are read from the output."""
+    result = convert(
+        P + f"fc = nn.Linear(4, 5, weight_attr={weight_attr}, bias_attr=nn.initializer.Assign(w))\n"
+    )
+    assert "import torch" not in result.output and "functools" not in result.output
+    assert result.helpers == ("Unconverted",)
+    assert codes(result) == ["helper", "initializer"]  # the stand-ins of paddle and nn

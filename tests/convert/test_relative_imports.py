@@ -13,7 +13,7 @@ PACKAGE = {"package": "paddle.vision.models", "tree_package": "paddle.vision.mod
 CASES = {
     "parent-package-object": (
         "from ..ops import ConvNormActivation\nc = ConvNormActivation(3, 8)\n",
-        "from porter.compat import ConvNormActivation\nc = ConvNormActivation(3, 8)\n",
+        "from . import porter_helpers\nc = porter_helpers.ConvNormActivation(3, 8)\n",
     ),
     "sibling-stays-relative": (
         "from ._utils import _make_divisible\nfrom ..ops import ConvNormActivation\n",
@@ -63,5 +63,5 @@ def test_tree_conversion_resolves_against_the_input_package(tmp_path):
     out = tmp_path / "out"
     convert_path(ConvertOptions(path=str(models), output=str(out)), stdin=None, stdout=None)
     assert (out / "net.py").read_text() == (
-        "from porter.compat import ConvNormActivation\nfrom ._utils import helper\nblock = ConvNormActivation(3, 8)\n"
+        "from . import porter_helpers\nfrom ._utils import helper\nblock = porter_helpers.ConvNormActivation(3, 8)\n"
     )

@@ -19,16 +19,18 @@ def test_statuses():
 
 def test_diagnostic_position_and_format():
     result = convert_source(TODO_SOURCE, path="m.py")
-    (item,) = result.attention
-    assert str(item) == "m.py:3:5: error unknown-api paddle.not_an_api is not in the mapping table"
+    stand_in, todo = result.attention
+    assert str(todo) == "m.py:3:5: error unknown-api paddle.not_an_api is not in the mapping table"
+    assert str(stand_in).startswith("m.py:1:8: warning helper uses porter_helpers.Unconverted")
 
 
 def test_text_report():
     report = Report([convert_source(TODO_SOURCE, path="m.py"), convert_source("x = 1\n", path="n.py")])
     text = report.render_text()
     lines = text.splitlines()
-    assert lines[0] == "Converted 1 files, 1 items need attention (1 unchanged)"
-    assert lines[1].startswith("m.py:3:5: error unknown-api")
+    assert lines[0] == "Converted 1 files, 2 items need attention (1 unchanged)"
+    assert lines[1].startswith("m.py:1:8: warning helper")
+    assert lines[2].startswith("m.py:3:5: error unknown-api")
     assert any(line.split() == ["paddle.concat", "1", "0"] for line in lines)
     assert any(line.split() == ["paddle.not_an_api", "0", "1"] for line in lines)
     assert lines[-1] == "Conversion rate: 50.0% (1 of 2 Paddle API uses)"
@@ -36,10 +38,10 @@ def test_text_report():
 
 def test_json_report():
     data = json.loads(Report([convert_source(TODO_SOURCE, path="m.py")]).render_json())
-    assert data["summary"]["attention"] == 1 and data["summary"]["conversion_rate"] == 0.5
+    assert data["summary"]["attention"] == 2 and data["summary"]["conversion_rate"] == 0.5
     (file,) = data["files"]
-    assert file["status"] == "needs_attention"
-    assert file["diagnostics"][0] == {
+    assert file["status"] == "needs_attention" and file["helpers"] == ["Unconverted"]
+    assert file["diagnostics"][1] == {
         "path": "m.py",
         "line": 3,
         "col": 5,

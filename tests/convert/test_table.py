@@ -6,17 +6,19 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
-import sys
 from pathlib import Path
 
 import paddle
 import pytest
 import torch
 
+from porter.convert import helpers
+from porter.convert.engine import default_table
 from porter.convert.mapping_docs import render
-from porter.convert.table import Category, Kind, Safety, TableError, load_table, parse_table
+from porter.convert.table import Category, Kind, Safety, TableError, Vocabulary, load_table, parse_table
+from porter.convert.transforms.named import VOCABULARY
 
-TABLE = load_table()
+TABLE = default_table()
 ROOT = Path(__file__).resolve().parents[2]
 
 # torch targets whose parameters neither inspect.signature nor a signature line in the docstring can give us.
@@ -32,7 +34,11 @@ HAND_BOUND_TORCH: dict[str, str] = {
 
 def resolve(path: str) -> object:
     """Follow ``path`` the way user code does: attributes first, importing a submodule only when the attribute
-    is missing (``paddle.amp.auto_cast`` is a function although a module of that name exists)."""
+    is missing (``paddle.amp.auto_cast`` is a function although a module of that name exists). A helper target
+    (``porter_helpers.X``) is its source in porter/convert/helpers, the code written into the output."""
+    if path in helpers.TARGETS:
+        helper = helpers.HELPERS[path.rsplit(".", 1)[-1]]
+        return getattr(importlib.import_module(f"{helpers.__name__}.{helper.source}"), helper.name)
     parts = path.split(".")
     obj = importlib.import_module(parts[0])
     for index, part in enumerate(parts[1:], start=2):
@@ -173,8 +179,8 @@ def test_methods_named_returns_only_methods():
 def test_load_table_from_a_path_and_cached_packaged_table(tmp_path):
     path = tmp_path / "mini.toml"
     path.write_text(_entry_toml(), encoding="utf-8")
-    assert [entry.paddle for entry in load_table(path)] == ["paddle.concat"]
-    assert load_table() is load_table()
+    assert [entry.paddle for entry in load_table(path, vocabulary=VOCABULARY)] == ["paddle.concat"]
+    assert load_table(vocabulary=VOCABULARY) is default_table()
 
 
 def test_entries_are_read_only():
@@ -207,7 +213,7 @@ def _entry_toml(**changes: object) -> str:
 
 
 def test_good_entry_loads():
-    table = parse_table(_entry_toml())
+    table = parse_table(_entry_toml(), vocabulary=VOCABULARY)
     assert len(table) == 1 and table.lookup("paddle.concat").rename == {"x": "tensors", "axis": "dim"}
 
 
@@ -249,7 +255,7 @@ BAD_ENTRIES = {
 def test_bad_entry_fails_naming_entry_and_field(changes, field):
     entry_name = "paddle.concat" if "paddle" not in changes else "concat"
     with pytest.raises(TableError, match=rf"entry '{re.escape(entry_name)}', field '{field}'"):
-        parse_table(_entry_toml(**changes))
+        parse_table(_entry_toml(**changes), vocabulary=VOCABULARY)
 
 
 BAD_TABLES = {
@@ -264,7 +270,7 @@ BAD_TABLES = {
 @pytest.mark.parametrize(("text", "field"), BAD_TABLES.values(), ids=BAD_TABLES.keys())
 def test_duplicates_fail(text, field):
     with pytest.raises(TableError, match=rf"field '{field}'.*already mapped by entry 'paddle.concat'"):
-        parse_table(text)
+        parse_table(text, vocabulary=VOCABULARY)
 
 
 @pytest.mark.parametrize(
@@ -274,31 +280,30 @@ def test_duplicates_fail(text, field):
 )
 def test_malformed_file_fails(text):
     with pytest.raises(TableError):
-        parse_table(text)
+        parse_table(text, vocabulary=VOCABULARY)
 
 
-def test_missing_named_transforms_module_skips_only_the_name_check(monkeypatch):
-    # None in sys.modules makes the import fail with ModuleNotFoundError for exactly that module.
-    monkeypatch.setitem(sys.modules, "porter.convert.transforms.named", None)
-    monkeypatch.delattr("porter.convert.transforms.named", raising=False)
-    assert len(parse_table(_entry_toml(transform='"no_such_transform"'))) == 1
+def test_names_are_checked_against_the_vocabulary_passed_in():
+    """The table imports no transform: what an entry may name is whatever the loader passes in."""
+    text = _entry_toml(
+        transform='"my_transform"', values='{ axis = "my_value" }', torch='"porter_helpers.Mine"'
+    )
+    mine = Vocabulary(
+        frozenset({"my_transform"}), frozenset({"my_value"}), frozenset({"porter_helpers.Mine"})
+    )
+    entry = parse_table(text, vocabulary=mine).lookup("paddle.concat")
+    assert (entry.transform, entry.values["axis"], entry.torch) == (
+        "my_transform",
+        "my_value",
+        "porter_helpers.Mine",
+    )
+    with pytest.raises(TableError, match="'porter_helpers.Mine' must be"):
+        parse_table(text, vocabulary=VOCABULARY)
 
 
-class _FailingImport:
-    """A meta-path finder making ``named`` fail the way a broken dependency inside it would."""
-
-    def find_spec(self, fullname, path=None, target=None):
-        if fullname == "porter.convert.transforms.named":
-            raise ModuleNotFoundError("No module named 'some_dependency'", name="some_dependency")
-        return None
-
-
-def test_broken_named_transforms_module_is_not_swallowed(monkeypatch):
-    monkeypatch.delitem(sys.modules, "porter.convert.transforms.named", raising=False)
-    monkeypatch.delattr("porter.convert.transforms.named", raising=False)
-    monkeypatch.setattr(sys, "meta_path", [_FailingImport(), *sys.meta_path])
-    with pytest.raises(ModuleNotFoundError, match="some_dependency"):
-        parse_table(_entry_toml())
+def test_every_helper_target_in_the_table_is_declared():
+    targets = {entry.torch for entry in MAPPED if not entry.torch.startswith("torch.")}
+    assert targets and targets <= helpers.TARGETS
 
 
 # --- every entry against the real APIs ---------------------------------------------------------------------

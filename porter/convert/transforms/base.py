@@ -55,3 +55,10 @@ def literal(node: cst.BaseExpression) -> object:
 
 def code(node: cst.CSTNode) -> str:
     return cst.Module([]).code_for_node(node)
+
+
+def parenthesized(value: cst.BaseExpression) -> cst.BaseExpression:
+    """``value`` as an operand (parenthesized unless it binds tighter than any operator)."""
+    if isinstance(value, cst.Name | cst.Attribute | cst.Call | cst.Subscript | cst.Integer | cst.Float):
+        return value
+    return value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])

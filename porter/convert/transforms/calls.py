@@ -9,6 +9,7 @@ import libcst as cst
 
 from porter.convert.context import NotConverted
 from porter.convert.table import ApiMapping, Kind
+from porter.convert.transforms import values
 from porter.convert.transforms.base import CallSite, code, literal
 
 _NO_SPACE = cst.AssignEqual(
@@ -94,9 +95,7 @@ def rewrite(
             continue
         transform = entry.values.get(item.name)
         if transform is not None:
-            from porter.convert.transforms.named import VALUE_TRANSFORMS
-
-            value = VALUE_TRANSFORMS[transform](value, ctx)
+            value = values.BY_NAME[transform](value, ctx)
         new_name = entry.rename.get(item.name, item.name)
         open_keywords = any(a.startswith("**") for a in torch_args) or new_name.startswith("*")
         if torch_args and new_name not in torch_args and not open_keywords:

@@ -53,7 +53,7 @@ class Dispatcher(cst.CSTTransformer):
         self.deferred: set[int] = set()
         self.class_bases: set[int] = set()
         self.emitted: dict[int, int] = {}  # id(output statement) -> id(original statement)
-        self.shadowed = {id(alias): local for alias, local in ctx.names.shadowed}
+        self.shadowed = {id(alias): group.local for group in ctx.names.shadowed for alias in group.aliases}
 
     # -- statement frames -----------------------------------------------------------------------
     def on_visit(self, node: cst.CSTNode) -> bool:

@@ -1,49 +1,122 @@
-"""All import changes, in one place, after the calls were converted.
+"""All import changes, in one place, after the calls were converted, read from the output tree.
 
-A Paddle import whose every use was converted is rewritten to its torch counterpart when the output
-uses that alias (``import paddle.nn as nn`` -> ``import torch.nn as nn``; ``from paddle.nn import Conv2D``
--> ``from torch.nn import Conv2d``) and removed when it does not. An import with any use left as Paddle
-code stays as it was. ``import torch`` is added when converted code spells ``torch.<...>`` and nothing
-binds ``torch`` yet.
+What the output needs is read from the converted tree itself, never from flags a transform set (a
+transform that gives up half-way must leave nothing behind):
+
+- A Paddle import whose every use was converted becomes its torch counterpart when the output uses its
+  name (``import paddle.nn as nn`` -> ``import torch.nn as nn``; ``from paddle.nn import Conv2D`` ->
+  ``from torch.nn import Conv2d``) and is removed when it does not.
+- A Paddle import with a use left unconverted (a TODO), or whose name other code in its scope also binds,
+  becomes a stand-in, ``nn = porter_helpers.Unconverted("paddle.nn")``: the module imports without
+  paddle, and only a statement that uses the name fails, with an error naming the API.
+- ``import torch`` / ``import functools`` are added when the output names them and nothing binds them;
+  the helper module's import when the output uses a helper (porter/convert/helpers), each of which is
+  reported once per file.
 """
 
 from __future__ import annotations
 
+import ast
+
 import libcst as cst
 
-from porter.convert.context import Context, module_local
+from porter.convert import helpers
+from porter.convert.context import TODO_PREFIX, Context, module_local
 from porter.convert.names import TORCH_MODULES, Group, dotted_name
+
+# Modules converted code may name in full (``torch.nn.init.zeros_(...)``, ``functools.partial(...)``).
+_SPELLED_IN_FULL = ("functools", "torch")
 
 
 def complete(ctx: Context, group: Group) -> bool:
     return all(id(ref) in ctx.converted for ref in group.refs)
 
 
-def incomplete_aliased_groups(ctx: Context) -> frozenset[int]:
-    """Groups whose alias the output uses although some of their uses stay Paddle (needs a second run)."""
-    return frozenset(id(g) for g in ctx.names.groups if id(g) in ctx.alias_used and not complete(ctx, g))
+def partly_converted_groups(ctx: Context) -> frozenset[int]:
+    """Groups with a use left Paddle and another converted, maybe through their alias: the alias will be
+    a stand-in, so the engine runs again spelling those converted uses ``torch.<...>``."""
+    return frozenset(
+        id(group)
+        for group in ctx.names.groups
+        if not complete(ctx, group) and any(id(ref) in ctx.converted for ref in group.refs)
+    )
 
 
-def rewrite(module: cst.Module, ctx: Context) -> cst.Module:
-    plans: dict[int, list[str]] = {}  # id(ImportAlias) -> replacement import statements (source text)
-    binds_torch = False
+def rewrite(module: cst.Module, ctx: Context, helper_import: str) -> tuple[cst.Module, tuple[str, ...]]:
+    """The module with its imports changed, and the helpers it uses (in declaration order)."""
+    names, used_helpers = _loaded(ast.parse(module.code))
+    plans: dict[int, list[str]] = {}  # id(ImportAlias) -> replacement statements (source text)
+    bound: set[str] = set()  # names the rewritten module-level imports bind
     for group in ctx.names.groups:
         if not complete(ctx, group):
             continue
-        used = id(group) in ctx.alias_used
+        local = _new_local(ctx, group)
+        used = local is not None and local in names
         for alias in group.aliases:
             plans[id(alias)] = [_import_for(ctx, group)] if used else []
-        binds_torch |= used and group.at_module_level and module_local(group) == "torch"
-    need_torch = ctx.need_torch and not binds_torch and not _imports_torch(module)
-    adds = ["import torch"] if need_torch else []
-    if ctx.need_compat and not _imports_torch(module, "porter.compat"):
-        adds.append("import porter.compat")  # pure-torch stand-ins for Paddle constructs torch lacks
+        if used and group.at_module_level:
+            bound.add(local)
+    stand_ins = [g for g in ctx.names.groups if not complete(ctx, g)] + ctx.names.shadowed
+    for group in stand_ins:
+        for alias in group.aliases:
+            plans[id(alias)] = [f'{group.local} = {helpers.target("Unconverted")}("{group.paddle}")']
+    if stand_ins:
+        used_helpers.add("Unconverted")
+    used_helpers = {name for name in used_helpers if name in helpers.HELPERS}
+    adds = [f"import {root}" for root in _SPELLED_IN_FULL if root in names and root not in bound]
+    adds = [line for line in adds if not _binds(module, line.split()[1])]
+    if used_helpers and not _binds(module, helpers.MODULE):
+        adds.append(helper_import)
+    _report_helpers(ctx, used_helpers, stand_ins)
+    ordered = tuple(name for name in helpers.HELPERS if name in used_helpers)
     if not plans and not adds:
-        return module
+        return module, ordered
     rewriter = _ImportRewriter(plans, "\n".join(adds) or None)
     if _all_top_level(module, plans):  # the usual case: no need to walk the whole tree
-        return module.with_changes(body=rewriter._block(module.body, top=True))
-    return module.visit(rewriter)
+        return module.with_changes(body=rewriter._block(module.body, top=True)), ordered
+    return module.visit(rewriter), ordered
+
+
+def _loaded(tree: ast.Module) -> tuple[set[str], set[str]]:
+    """Names the code reads, and the attributes it reads of ``porter_helpers``."""
+    names: set[str] = set()
+    used_helpers: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == helpers.MODULE
+        ):
+            used_helpers.add(node.attr)
+    return names, used_helpers
+
+
+def _report_helpers(ctx: Context, used: set[str], stand_ins: list[Group]) -> None:
+    """One warning per helper the file uses, where it was first asked for."""
+    first: dict[str, cst.CSTNode] = {}
+    for name, node in ctx.helper_uses:
+        first.setdefault(name, node)
+    if stand_ins:
+        first["Unconverted"] = stand_ins[0].aliases[0]
+    for name in helpers.HELPERS:
+        if name in used and name in first:
+            message = (
+                f"uses {helpers.target(name)}, written into {helpers.FILENAME} beside the converted code: "
+                f"{helpers.HELPERS[name].why}"
+            )
+            ctx.warn(first[name], "helper", message)
+
+
+def _new_local(ctx: Context, group: Group) -> str | None:
+    """The name a fully converted import binds in the output; None when no use can go through it."""
+    if group.is_module:
+        return module_local(group) if group.paddle in TORCH_MODULES else None
+    entry = ctx.table.lookup(group.paddle)
+    if entry is None or entry.torch is None or entry.torch in helpers.TARGETS:
+        return None
+    return ctx.object_local(group)
 
 
 def _all_top_level(module: cst.Module, plans: dict[int, list[str]]) -> bool:
@@ -75,15 +148,23 @@ def _import_for(ctx: Context, group: Group) -> str:
     return f"from {module} import {name}" + ("" if local == name else f" as {local}")
 
 
-def _imports_torch(module: cst.Module, name: str = "torch") -> bool:
-    """Whether a top-level ``import <name>`` (or ``import <name>.<sub>``) already binds ``name``."""
+def _binds(module: cst.Module, name: str) -> bool:
+    """Whether a module-level import already binds ``name`` (``import torch``, ``import torch.nn``,
+    ``from . import porter_helpers``)."""
     for statement in module.body:
-        if isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                if isinstance(small, cst.Import) and any(
-                    a.asname is None and f"{dotted_name(a.name)}.".startswith(f"{name}.") for a in small.names
-                ):
-                    return True
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.Import):
+                for alias in small.names:
+                    local = alias.asname.name.value if alias.asname else dotted_name(alias.name).split(".")[0]
+                    if local == name:
+                        return True
+            elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+                for alias in small.names:
+                    local = alias.asname.name.value if alias.asname else dotted_name(alias.name)
+                    if local == name:
+                        return True
     return False
 
 
@@ -118,9 +199,14 @@ class _ImportRewriter(cst.CSTTransformer):
                 out.append(statement)
                 continue
             if add is not None:  # `import torch` goes first in the block of converted imports
+                # the comments above stay above the block, a TODO comment stays on its statement
+                todos = [line for line in statement.leading_lines if _is_todo(line)]
+                header = [line for line in statement.leading_lines if not _is_todo(line)]
                 first, *rest = cst.parse_module(add).body
-                out += [first.with_changes(leading_lines=statement.leading_lines), *rest]
-                replaced = [r.with_changes(leading_lines=[]) if i == 0 else r for i, r in enumerate(replaced)]
+                out += [first.with_changes(leading_lines=header), *rest]
+                replaced = [
+                    r.with_changes(leading_lines=todos) if i == 0 else r for i, r in enumerate(replaced)
+                ]
                 add = None
             elif not replaced:
                 carried = list(statement.leading_lines)
@@ -169,6 +255,10 @@ class _ImportRewriter(cst.CSTTransformer):
 
     def _planned(self, small: cst.Import | cst.ImportFrom) -> bool:
         return not isinstance(small.names, cst.ImportStar) and any(id(a) in self.plans for a in small.names)
+
+
+def _is_todo(line: cst.EmptyLine) -> bool:
+    return line.comment is not None and line.comment.value.startswith(TODO_PREFIX)
 
 
 def _merge_from_imports(sources: list[str]) -> list[str]:

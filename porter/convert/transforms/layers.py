@@ -1,4 +1,5 @@
-"""Layers whose arguments need more than the table: dropout's ``axis`` and ``mode``."""
+"""Layers and activations whose arguments need more than the table: dropout's ``axis`` and ``mode``,
+hardsigmoid's ``slope`` and ``offset``."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import libcst as cst
 from porter.convert.context import NotConverted
 from porter.convert.table import Kind
 from porter.convert.transforms import calls
-from porter.convert.transforms.base import CallSite, code, literal
+from porter.convert.transforms.base import CallSite, code, literal, parenthesized
 
 
 def dropout(site: CallSite) -> cst.BaseExpression:
@@ -42,6 +43,31 @@ def _downscale_in_infer(site: CallSite) -> cst.BaseExpression:
             "unsupported-value", "Dropout(inplace=...) with mode='downscale_in_infer' is not translated"
         )
     p = calls.value_of(site, "p")
-    return cst.Call(
-        site.ctx.torch_ref("porter.compat.DownscaleInInferDropout"), [cst.Arg(p)] if p is not None else []
+    helper = site.ctx.helper("DownscaleInInferDropout", site.original)
+    return cst.Call(helper, [cst.Arg(p)] if p is not None else [])
+
+
+_HARDSIGMOID_DEFAULTS = {"slope": 0.1666667, "offset": 0.5}
+
+
+def hardsigmoid(site: CallSite) -> cst.BaseExpression:
+    """``F.hardsigmoid(x, slope, offset)``: torch's has Paddle's default slope and offset only; other
+    values are Paddle's formula, ``torch.clamp(x * slope + offset, 0.0, 1.0)``."""
+    given = {name: calls.value_of(site, name) for name in _HARDSIGMOID_DEFAULTS}
+    if all(
+        value is None or _literal_or_none(value) == _HARDSIGMOID_DEFAULTS[name]
+        for name, value in given.items()
+    ):
+        return calls.rewrite(site, skip=frozenset(n for n, value in given.items() if value is not None))
+    x = calls.value_of(site, "x")
+    if x is None:
+        raise NotConverted("unsupported-arg", "hardsigmoid without its input x")
+    slope = given["slope"] or cst.Float("0.1666667")
+    offset = given["offset"] or cst.Float("0.5")
+    formula = cst.BinaryOperation(
+        cst.BinaryOperation(parenthesized(x), cst.Multiply(), parenthesized(slope)),
+        cst.Add(),
+        parenthesized(offset),
     )
+    clamp = site.ctx.torch_ref("torch.clamp")
+    return cst.Call(clamp, [cst.Arg(formula), cst.Arg(cst.Float("0.0")), cst.Arg(cst.Float("1.0"))])

@@ -1,6 +1,7 @@
 """The named transforms the mapping table may reference (``values = {...}`` and ``transform = "..."``).
 
-The table loader validates its names against the keys of these two dicts.
+``VOCABULARY`` hands their names (and the helpers' targets) to the table's validation; the table itself
+imports none of this code.
 Value transforms: ``fn(value_expression, ctx) -> expression``.
 Call transforms: ``fn(site: CallSite) -> expression`` (raise NotConverted when there is no sound translation).
 """
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from porter.convert import helpers
+from porter.convert.table import Vocabulary
 from porter.convert.transforms import (
     devices,
     layer_methods,
@@ -21,11 +24,7 @@ from porter.convert.transforms import (
     values,
 )
 
-VALUE_TRANSFORMS: dict[str, Callable] = {
-    "one_minus": values.one_minus,
-    "negate": values.negate,
-    "dtype": values.dtype,
-}
+VALUE_TRANSFORMS: dict[str, Callable] = values.BY_NAME
 
 CALL_TRANSFORMS: dict[str, Callable] = {
     "sublayers": layer_methods.sublayers,
@@ -34,6 +33,7 @@ CALL_TRANSFORMS: dict[str, Callable] = {
     "param_attr": param_attr.standalone_param_attr,
     "initializer": param_attr.standalone_initializer,
     "dropout": layers.dropout,
+    "hardsigmoid": layers.hardsigmoid,
     "optimizer": optim.optimizer,
     "lr_scheduler": optim.lr_scheduler,
     "matmul": tensor_ops.matmul,
@@ -48,3 +48,5 @@ CALL_TRANSFORMS: dict[str, Callable] = {
     "save_load": misc.save_load,
     "no_grad": misc.no_grad,
 }
+
+VOCABULARY = Vocabulary(frozenset(CALL_TRANSFORMS), frozenset(VALUE_TRANSFORMS), helpers.TARGETS)

@@ -39,30 +39,39 @@ _PARAM_ATTR_DEFAULTS = {
     "need_clip": True,
 }
 
-# paddle initializer -> (its parameters with defaults, torch init function, torch argument spelling)
-_INITIALIZERS: dict[str, tuple[dict[str, str], str, str]] = {
-    "Uniform": ({"low": "-1.0", "high": "1.0"}, "uniform_", "{low}, {high}"),
-    "Normal": ({"mean": "0.0", "std": "1.0"}, "normal_", "{mean}, {std}"),
+# paddle initializer -> (its parameters with defaults, torch init function, its arguments after the tensor
+# as (torch keyword, paddle parameter, given positionally in a direct call))
+_INITIALIZERS: dict[str, tuple[dict[str, str], str, tuple[tuple[str, str, bool], ...]]] = {
+    "Uniform": ({"low": "-1.0", "high": "1.0"}, "uniform_", (("a", "low", True), ("b", "high", True))),
+    "Normal": ({"mean": "0.0", "std": "1.0"}, "normal_", (("mean", "mean", True), ("std", "std", True))),
     "TruncatedNormal": (
         {"mean": "0.0", "std": "1.0", "a": "-2.0", "b": "2.0"},
         "trunc_normal_",
-        "{mean}, {std}, {a}, {b}",
+        (("mean", "mean", True), ("std", "std", True), ("a", "a", True), ("b", "b", True)),
     ),
-    "Constant": ({"value": "0.0"}, "constant_", "{value}"),
-    "XavierUniform": ({"fan_in": "None", "fan_out": "None", "gain": "1.0"}, "xavier_uniform_", "gain={gain}"),
-    "XavierNormal": ({"fan_in": "None", "fan_out": "None", "gain": "1.0"}, "xavier_normal_", "gain={gain}"),
+    "Constant": ({"value": "0.0"}, "constant_", (("val", "value", True),)),
+    "XavierUniform": (
+        {"fan_in": "None", "fan_out": "None", "gain": "1.0"},
+        "xavier_uniform_",
+        (("gain", "gain", False),),
+    ),
+    "XavierNormal": (
+        {"fan_in": "None", "fan_out": "None", "gain": "1.0"},
+        "xavier_normal_",
+        (("gain", "gain", False),),
+    ),
     "KaimingNormal": (
         {"fan_in": "None", "negative_slope": "0.0", "nonlinearity": "'relu'", "mode": "'fan_in'"},
         "kaiming_normal_",
-        "a={negative_slope}, mode={mode}, nonlinearity={nonlinearity}",
+        (("a", "negative_slope", False), ("mode", "mode", False), ("nonlinearity", "nonlinearity", False)),
     ),
     "KaimingUniform": (
         {"fan_in": "None", "negative_slope": "0.0", "nonlinearity": "'relu'", "mode": "'fan_in'"},
         "kaiming_uniform_",
-        "a={negative_slope}, mode={mode}, nonlinearity={nonlinearity}",
+        (("a", "negative_slope", False), ("mode", "mode", False), ("nonlinearity", "nonlinearity", False)),
     ),
-    "Orthogonal": ({"gain": "1.0"}, "orthogonal_", "gain={gain}"),
-    "Dirac": ({"groups": "1"}, "dirac_", "groups={groups}"),
+    "Orthogonal": ({"gain": "1.0"}, "orthogonal_", (("gain", "gain", False),)),
+    "Dirac": ({"groups": "1"}, "dirac_", (("groups", "groups", False),)),
 }
 _ALIASES = {"uniform": "Uniform", "normal": "Normal", "constant": "Constant", "xavier": "XavierUniform"}
 
@@ -89,8 +98,8 @@ def deferred_ids(node: cst.Call, entry: ApiMapping) -> set[int]:
 
 def standalone_param_attr(site: CallSite) -> cst.BaseExpression:
     """A layer built with weight_attr/bias_attr; a ParamAttr anywhere else has no torch counterpart."""
-    if site.entry.paddle.endswith("ParamAttr"):  # built apart from its layer: a runtime value
-        return calls.rewrite(site, target="porter.compat.ParamAttr")
+    if site.entry.paddle.endswith("ParamAttr"):  # built apart from its layer: a runtime value (the helper)
+        return calls.rewrite(site)
     extra: list[cst.Arg] = []
     skip: set[str] = set()
     statements: list[str] = []
@@ -163,10 +172,10 @@ def _runtime_attr(
             "param-attr", "the attribute needs the layer bound to a name (write `name = Layer(...)`)"
         )
     tensor = f"{code(target).strip()}.{param}" if param else code(target).strip()
-    site.ctx.torch_ref("porter.compat.apply_param_attr")
-    message = f"{code(value).strip()} is applied to {tensor} at runtime (porter.compat.apply_param_attr)"
+    apply = code(site.ctx.helper("apply_param_attr", value))
+    message = f"{code(value).strip()} is applied to {tensor} when the layer is built ({apply})"
     site.ctx.info(value, "param-attr", message, "review")
-    return f"porter.compat.apply_param_attr({tensor}, {code(value).strip()})"
+    return f"{apply}({tensor}, {code(value).strip()})"
 
 
 def _param_attr_options(site: CallSite, call: cst.BaseExpression) -> dict[str, cst.BaseExpression]:
@@ -189,11 +198,13 @@ def _param_attr_options(site: CallSite, call: cst.BaseExpression) -> dict[str, c
 def init_statement(site: CallSite, initializer: cst.BaseExpression, tensor: str) -> str:
     """``torch.nn.init.<x>_(tensor, ...)`` for a Paddle initializer call."""
     function, arguments = _init_parts(site, initializer)
-    return f"torch.nn.init.{function}({tensor}, {arguments})"
+    spelled = ", ".join(value if positional else f"{key}={value}" for key, value, positional in arguments)
+    return f"torch.nn.init.{function}({tensor}, {spelled})"
 
 
-def _init_parts(site: CallSite, initializer: cst.BaseExpression) -> tuple[str, str]:
-    """The torch.nn.init function and its arguments after the tensor, for a Paddle initializer call."""
+def _init_parts(site: CallSite, initializer: cst.BaseExpression) -> tuple[str, list[tuple[str, str, bool]]]:
+    """The torch.nn.init function and its arguments after the tensor, for a Paddle initializer call:
+    (torch keyword, value source, positional in a direct call)."""
     path = _path(site, initializer)
     name = path.rsplit(".", 1)[-1] if path else None
     name = _ALIASES.get(name, name) if name else None
@@ -218,16 +229,16 @@ def _init_parts(site: CallSite, initializer: cst.BaseExpression) -> tuple[str, s
         values[arg.keyword.value if arg.keyword else keys[index]] = code(arg.value).strip()
     if values.get("fan_in", "None") != "None" or values.get("fan_out", "None") != "None":
         raise NotConverted("initializer", "an explicit fan_in/fan_out has no torch.nn.init equivalent")
-    site.ctx.torch_ref("torch.nn.init")
     site.ctx.api_counts[path] += 1
-    return function, spelling.format(**values)
+    return function, [(key, values[param], positional) for key, param, positional in spelling]
 
 
 def standalone_initializer(site: CallSite) -> cst.BaseExpression:
-    """An initializer object used as a value -> ``porter.compat.Initializer(torch.nn.init.<x>_, ...)``."""
+    """An initializer object used as a value: ``functools.partial(torch.nn.init.<x>_, ...)``, a callable
+    that fills the tensor it is given, as Paddle's initializer objects do."""
     function, arguments = _init_parts(site, site.original)
-    site.ctx.torch_ref("porter.compat.Initializer")
-    return cst.parse_expression(f"porter.compat.Initializer(torch.nn.init.{function}, {arguments})")
+    spelled = ", ".join(f"{key}={value}" for key, value, _ in arguments)
+    return cst.parse_expression(f"functools.partial(torch.nn.init.{function}, {spelled})")
 
 
 def _path(site: CallSite, value: cst.BaseExpression) -> str | None:

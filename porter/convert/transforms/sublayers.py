@@ -78,7 +78,6 @@ def create_parameter(site: CallSite) -> cst.BaseExpression:
             )
     for statement in statements:
         ctx.after(statement)
-    ctx.torch_ref("torch")
     return cst.parse_expression(f"torch.nn.Parameter(torch.empty({empty}))")
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from porter.convert.context import NotConverted
-from porter.convert.transforms.base import code, literal
+from porter.convert.transforms.base import code, literal, parenthesized
 
 if TYPE_CHECKING:
     from porter.convert.context import Context
@@ -43,7 +43,7 @@ def one_minus(value: cst.BaseExpression, ctx: Context) -> cst.BaseExpression:
     number = _number(value)
     if number is not None:
         return cst.Float(_format(Decimal(1) - number))
-    return cst.BinaryOperation(cst.Integer("1"), cst.Subtract(), _parenthesized(value))
+    return cst.BinaryOperation(cst.Integer("1"), cst.Subtract(), parenthesized(value))
 
 
 def negate(value: cst.BaseExpression, ctx: Context) -> cst.BaseExpression:
@@ -52,7 +52,7 @@ def negate(value: cst.BaseExpression, ctx: Context) -> cst.BaseExpression:
         return cst.Name("False" if value.value == "True" else "True")
     if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Not):
         return value.expression
-    return cst.UnaryOperation(cst.Not(), _parenthesized(value))
+    return cst.UnaryOperation(cst.Not(), parenthesized(value))
 
 
 def dtype(value: cst.BaseExpression, ctx: Context) -> cst.BaseExpression:
@@ -81,7 +81,5 @@ def _format(number: Decimal) -> str:
     return text if "." in text else text + ".0"
 
 
-def _parenthesized(value: cst.BaseExpression) -> cst.BaseExpression:
-    if isinstance(value, cst.Name | cst.Attribute | cst.Call | cst.Subscript | cst.Integer | cst.Float):
-        return value
-    return value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+# The names the table's ``values = {...}`` may use (named.py passes them to the table's validation).
+BY_NAME = {"one_minus": one_minus, "negate": negate, "dtype": dtype}

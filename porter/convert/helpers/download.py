@@ -8,7 +8,7 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-# The directory Paddle downloads to, so files Paddle fetched before are found again.
+# The directory Paddle downloads to, so that files Paddle fetched before are found again.
 WEIGHTS_HOME = Path("~/.cache/paddle/hapi/weights").expanduser()
 _ARCHIVES = (".tar", ".tar.gz", ".tgz", ".zip")
 
@@ -25,15 +25,14 @@ def get_weights_path_from_url(url: str, md5sum: str | None = None) -> str:
     """Local path of the file at ``url``: downloaded into WEIGHTS_HOME (Paddle's weights cache) unless a
     copy with the right MD5 is already there. Archives (which Paddle would also unpack) are refused."""
     if url.endswith(_ARCHIVES):
-        raise ValueError(f"porter.compat.get_weights_path_from_url does not unpack archives: {url}")
-    directory = WEIGHTS_HOME
-    target = directory / url.rsplit("/", 1)[-1]
+        raise ValueError(f"get_weights_path_from_url does not unpack archives: {url}")
+    target = WEIGHTS_HOME / url.rsplit("/", 1)[-1]
     if target.is_file() and (md5sum is None or _md5(target) == md5sum):
         return str(target)
-    directory.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".part")
+    WEIGHTS_HOME.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=WEIGHTS_HOME, prefix=f".{target.name}.", suffix=".part")
     try:
-        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url) as response:  # noqa: S310 - file/http(s) URL given by the model code
+        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url) as response:  # noqa: S310 - the model code's URL
             for block in iter(lambda: response.read(1 << 20), b""):
                 out.write(block)
         if md5sum is not None and _md5(Path(temporary)) != md5sum:

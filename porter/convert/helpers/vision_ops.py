@@ -10,10 +10,10 @@ import torch
 class ConvNormActivation(torch.nn.Sequential):
     """Paddle's ConvNormActivation over torch layers, with the same children (0: conv, 1: norm, 2: act).
 
-    ``norm_layer`` and ``activation_layer`` are torch callables (converted code passes torch classes);
-    the defaults mirror Paddle's BatchNorm2D (same statistics as torch's defaults) and ReLU. As in Paddle,
-    a missing ``padding`` is ``(kernel_size - 1) // 2 * dilation`` and the conv gets a bias only when there is
-    no norm layer, unless ``bias`` says otherwise.
+    ``norm_layer`` and ``activation_layer`` are callables building torch modules; the defaults are
+    Paddle's (BatchNorm2D, whose statistics match torch's defaults, and ReLU). As in Paddle, a missing
+    ``padding`` is ``(kernel_size - 1) // 2 * dilation`` and the conv has a bias only when there is no
+    norm layer, unless ``bias`` says otherwise.
     """
 
     def __init__(
@@ -33,7 +33,7 @@ class ConvNormActivation(torch.nn.Sequential):
             padding = (kernel_size - 1) // 2 * dilation
         if bias is None:
             bias = norm_layer is None
-        layers: list[torch.nn.Module] = [
+        layers = [
             torch.nn.Conv2d(
                 in_channels,
                 out_channels,
