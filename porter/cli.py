@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from collections.abc import Sequence
 
 from porter import __version__
@@ -62,3 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception:  # noqa: BLE001 - porter's own bug: keep exit 1 for verdicts, show where it broke
+        traceback.print_exc()
+        print(
+            f"porter {args.command}: internal error (a bug in porter; please report it with the traceback above)",
+            file=sys.stderr,
+        )
+        return 2

@@ -1,6 +1,7 @@
 """Load user models for ``porter verify`` and ``porter weights``: ``module:callable`` specs (module may be a
-file path) and Paddle files converted with ``porter convert``. Importing a model file executes it.
+file path) and Paddle files converted with ``porter convert``.
 
+Importing a model file executes its top-level code (a converted copy runs it once more, in torch).
 Both commands sit above this module; it imports neither of them.
 """
 
@@ -9,7 +10,6 @@ from __future__ import annotations
 import ast
 import importlib.util
 import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +19,23 @@ from porter.usage import UsageError
 
 
 class LoadError(UsageError):
-    """A model could not be found or imported; the message says which and why."""
+    """A model could not be found, imported, built or run; the message says which side and why."""
+
+
+def user_code_failed(what: str, error: BaseException, advice: str = "") -> LoadError:
+    """``what`` (e.g. "building the Paddle model Net") failed in the user's code: one paragraph saying so,
+    then ``advice``. The error is chained, so ``--debug`` shows the user's traceback."""
+    message = str(error).strip().split("\n\n")[0]  # Paddle appends hints and C++ stacks after a blank line
+    message = " ".join(line.strip() for line in message.splitlines() if line.strip())
+    if len(message) > 400:
+        message = message[:400] + " ..."
+    failure = LoadError(
+        f"{what} failed: {type(error).__name__}"
+        + (f": {message}" if message else "")
+        + (advice and f"; {advice}")
+    )
+    failure.__cause__ = error
+    return failure
 
 
 def import_file(path: Path, module_name: str):
@@ -32,9 +48,9 @@ def import_file(path: Path, module_name: str):
     sys.path.insert(0, str(path.parent))  # the file's own sibling imports
     try:
         spec.loader.exec_module(module)
-    except Exception as error:
+    except (Exception, SystemExit) as error:  # a script's top-level sys.exit() or argparse too
         sys.modules.pop(module_name, None)
-        raise LoadError(f"importing {path} failed: {type(error).__name__}: {error}") from error
+        raise user_code_failed(f"importing {path}", error) from error
     finally:
         sys.path.remove(str(path.parent))
     return module
@@ -59,6 +75,34 @@ def load_callable(spec: str) -> Callable[..., Any]:
         return models.resolve(spec)
     except (ImportError, AttributeError) as error:
         raise LoadError(f"cannot load {spec}: {error}") from error
+    except (Exception, SystemExit) as error:
+        raise user_code_failed(f"importing {module_part}", error) from error
+
+
+def import_converted(path: Path, directory: Path, module_name: str):
+    """Convert the Paddle file ``path`` with ``porter convert`` into ``directory`` and import the result.
+
+    Returns ``(module, FileResult)``. The caller owns ``directory`` and removes it when done."""
+    from porter.convert.engine import convert_source
+    from porter.convert.report import Status
+
+    result = convert_source(read_model_source(path), path=str(path))
+    if result.status == Status.FAILED:
+        raise LoadError(
+            f"porter convert could not convert {path}: " + "; ".join(map(str, result.diagnostics))
+        )
+    converted = directory / path.name
+    converted.write_text(result.output, encoding="utf-8")
+    return import_file(converted, module_name), result
+
+
+def read_model_source(path: Path) -> str:
+    if not path.is_file():
+        raise LoadError(f"no such file: {path}")
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise LoadError(f"cannot read {path}: {error}") from error
 
 
 # --- porter verify FILE.py ------------------------------------------------------------------------
@@ -105,7 +149,10 @@ def _factories(tree: ast.Module, layers: set[str]) -> list[str]:
 
 def model_names(paddle_source: str) -> tuple[list[str], list[str]]:
     """(Layer classes, factories) defined in a Paddle file, in source order."""
-    tree = ast.parse(paddle_source)
+    try:
+        tree = ast.parse(paddle_source)
+    except SyntaxError as error:
+        raise LoadError(f"not valid Python (line {error.lineno}): {error.msg}") from error
     layers = _layer_classes(tree)
     classes = [n.name for n in tree.body if isinstance(n, ast.ClassDef) and n.name in layers]
     return classes, _factories(tree, layers)
@@ -121,29 +168,17 @@ def _constructible(factory: Callable[..., Any], kwargs: dict[str, Any]) -> bool:
     return True
 
 
-def converted_pairs(path: str, kwargs: dict[str, Any]) -> list[ConvertedPair]:
-    """Convert a Paddle file with porter, import both versions, pair each model class/factory."""
-    from porter.convert.engine import convert_source
-    from porter.convert.report import Status
-
+def converted_pairs(path: str, kwargs: dict[str, Any], directory: Path) -> list[ConvertedPair]:
+    """Convert a Paddle file with porter (into ``directory``), import both versions, pair each model
+    class/factory."""
     source_path = Path(path)
-    if not source_path.is_file():
-        raise LoadError(f"no such file: {path}")
-    text = source_path.read_text(encoding="utf-8")
-    result = convert_source(text, path=str(source_path))
-    if result.status == Status.FAILED:
-        raise LoadError(
-            f"porter convert could not convert {path}: " + "; ".join(map(str, result.diagnostics))
-        )
+    text = read_model_source(source_path)
     classes, factories = model_names(text)
     if not classes:
         raise LoadError(f"{path} defines no paddle.nn.Layer subclass to verify")
-    converted_dir = Path(tempfile.mkdtemp(prefix="porter_verify_"))
-    converted_path = converted_dir / source_path.name
-    converted_path.write_text(result.output, encoding="utf-8")
     stem = f"{source_path.stem}_{abs(hash(str(source_path.resolve())))}"
     paddle_module = import_file(source_path.resolve(), f"porter_paddle_{stem}")
-    torch_module = import_file(converted_path, f"porter_torch_{stem}")
+    torch_module, _ = import_converted(source_path, directory, f"porter_torch_{stem}")
     pairs = []
     for name in factories + classes:
         paddle_factory, torch_factory = getattr(paddle_module, name), getattr(torch_module, name, None)

@@ -35,3 +35,18 @@ def test_python_dash_m_porter_runs():
     )
     assert completed.returncode == 0
     assert completed.stdout.startswith("porter ")
+
+
+def test_an_internal_error_exits_2_with_the_traceback(monkeypatch, capsys):
+    from porter import models
+
+    def broken():
+        raise AttributeError("porter bug")
+
+    monkeypatch.setattr(models, "all_pairs", broken)
+    assert main(["list"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "AttributeError: porter bug" in err
+    assert err.rstrip().endswith(
+        "porter list: internal error (a bug in porter; please report it with the traceback above)"
+    )

@@ -9,10 +9,12 @@ import argparse
 import json
 import math
 import sys
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from porter.usage import UsageError, json_object
+from porter.usage import UsageError, add_debug_option, fail, json_object
 from porter.verify.runtime import DEVICES, DTYPES
 from porter.verify.train import OPTIMIZERS
 
@@ -57,6 +59,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="judge float32 gradients/training alone (by default a gap is rerun in float64 to tell rounding from a bug)",
     )
     parser.add_argument("--json", metavar="FILE", help="also write the full results as JSON")
+    add_debug_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -82,7 +85,8 @@ def parse_shapes(text: str) -> list[tuple[int, ...]]:
     return shapes
 
 
-def _jobs(args: argparse.Namespace) -> list[Job]:
+def _jobs(args: argparse.Namespace, scratch: Path) -> list[Job]:
+    """What to verify; a converted FILE.py is written to ``scratch``, which lives as long as the jobs."""
     from porter import loading, models
 
     kwargs = json_object(args.kwargs, "--kwargs")
@@ -92,8 +96,8 @@ def _jobs(args: argparse.Namespace) -> list[Job]:
             raise UsageError("give both --paddle and --torch (and no TARGET) to verify your own pair")
         if shapes is None:
             raise UsageError("--paddle/--torch need --input-shape")
-        build_paddle = loading.load_callable(args.paddle)
-        build_torch = loading.load_callable(args.torch)
+        build_paddle = _load(args.paddle, "--paddle")
+        build_torch = _load(args.torch, "--torch")
         name = args.paddle.rpartition(":")[2]
         return [Job(name, lambda: build_paddle(**kwargs), lambda: build_torch(**kwargs), shapes)]
     if not args.target:
@@ -101,9 +105,13 @@ def _jobs(args: argparse.Namespace) -> list[Job]:
     if args.target.endswith(".py"):
         if shapes is None:
             raise UsageError("verifying a file needs --input-shape")
+        print(
+            f"porter verify: note: importing {args.target} and its conversion runs their top-level code",
+            file=sys.stderr,
+        )
         return [
             Job(p.name, p.build_paddle, p.build_torch, shapes)
-            for p in loading.converted_pairs(args.target, kwargs)
+            for p in loading.converted_pairs(args.target, kwargs, scratch)
         ]
     pairs = models.all_pairs() if args.target == "all" else [_registry_pair(args.target)]
     if shapes is not None and len(pairs) > 1:
@@ -119,6 +127,15 @@ def _jobs(args: argparse.Namespace) -> list[Job]:
     ]
 
 
+def _load(spec: str, option: str):
+    from porter.loading import LoadError, load_callable
+
+    try:
+        return load_callable(spec)
+    except LoadError as error:
+        raise LoadError(f"{option} {spec}: {error}") from error.__cause__
+
+
 def _registry_pair(name: str):
     from porter import models
 
@@ -130,17 +147,19 @@ def _registry_pair(name: str):
 
 def _verify(job: Job, args: argparse.Namespace):
     from porter.verify.parity import verify_pair
-    from porter.verify.runtime import seed_everything
+    from porter.verify.runtime import RuntimeSetupError, seed_everything
     from porter.weights.transfer import TransferError
 
     inputs = job.input_shapes[0] if len(job.input_shapes) == 1 else [
         _seeded(shape, args.dtype, args.seed + i) for i, shape in enumerate(job.input_shapes)
     ]  # fmt: skip
     seed_everything(args.seed)  # the Paddle initial weights (copied to torch) depend on it
+    paddle_model = _build(job.build_paddle, f"building the Paddle model {job.name}")
+    torch_model = _build(job.build_torch, f"building the torch model {job.name}")
     try:
         return verify_pair(
-            job.build_paddle(),
-            job.build_torch(),
+            paddle_model,
+            torch_model,
             inputs,
             dtype=args.dtype,
             device=args.device,
@@ -155,6 +174,56 @@ def _verify(job: Job, args: argparse.Namespace):
         )
     except TransferError as error:
         return f"{job.name}: FAIL  the weights cannot be transferred:\n{error}"
+    except (UsageError, RuntimeSetupError):
+        raise
+    except Exception as error:  # noqa: BLE001 - user code ran inside; say whose and why
+        raise _run_failure(error, job, paddle_model, torch_model) from error
+
+
+def _build(build, what: str):
+    from porter.loading import user_code_failed
+
+    try:
+        return build()
+    except (Exception, SystemExit) as error:
+        raise user_code_failed(what, error) from error
+
+
+def _run_failure(error: Exception, job: Job, paddle_model, torch_model) -> Exception:
+    """Name the side a failure came from: the innermost traceback frame in either framework or in a
+    file defining one of the models' layers. A failure in neither is porter's own and is re-raised."""
+    import traceback
+
+    from porter.loading import user_code_failed
+
+    sides = {"Paddle": _code_files(paddle_model, "paddle"), "torch": _code_files(torch_model, "torch")}
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        for side, (package, files) in sides.items():
+            if frame.filename.startswith(package) or frame.filename in files:
+                shapes = " and ".join("[" + ", ".join(map(str, shape)) + "]" for shape in job.input_shapes)
+                return user_code_failed(
+                    f"running the {side} model {job.name} on input {shapes}",
+                    error,
+                    "check that --input-shape fits the model",
+                )
+    return error
+
+
+def _code_files(model, framework: str) -> tuple[str, set[str]]:
+    """The framework's package directory and the files defining the model's layer classes."""
+    import importlib
+    import inspect
+    import os
+
+    package = os.path.dirname(importlib.import_module(framework).__file__) + os.sep
+    children = model.sublayers(include_self=True) if framework == "paddle" else model.modules()
+    files = set()
+    for child in children:
+        try:
+            files.add(inspect.getfile(type(child)))
+        except TypeError:
+            continue
+    return package, files
 
 
 def _seeded(shape: tuple[int, ...], dtype: str, seed: int):
@@ -203,16 +272,17 @@ def run(args: argparse.Namespace) -> int:
         print("porter verify: error: --train-steps must be >= 0", file=sys.stderr)
         return 2
     try:
-        jobs = _jobs(args)
-        results = []
-        for job in jobs:
-            result = _verify(job, args)
-            results.append(result)
-            if len(jobs) > 1:
-                print(f"{job.name}: {'FAIL' if isinstance(result, str) else result.verdict}", file=sys.stderr)
+        with tempfile.TemporaryDirectory(prefix="porter_verify_") as scratch:
+            jobs = _jobs(args, Path(scratch))
+            results = []
+            for job in jobs:
+                result = _verify(job, args)
+                results.append(result)
+                if len(jobs) > 1:
+                    verdict = "FAIL" if isinstance(result, str) else result.verdict
+                    print(f"{job.name}: {verdict}", file=sys.stderr)
     except (UsageError, RuntimeSetupError) as error:
-        print(f"porter verify: error: {error}", file=sys.stderr)
-        return 2
+        return fail("verify", error, args)
     passed = all(not isinstance(r, str) and r.passed for r in results)
     if len(results) > 1:
         print(render_rows(results))

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from porter.usage import UsageError, json_object
+from porter.usage import UsageError, add_debug_option, fail, json_object
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -47,6 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help='torch module path -> Paddle module path, e.g. \'{"backbone": "features"}\'',
     )
     parser.add_argument("--kwargs", metavar="JSON", default="{}", help="keyword arguments for both factories")
+    add_debug_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -56,16 +58,16 @@ def run(args: argparse.Namespace) -> int:
     from porter.weights.transfer import TransferError
 
     try:
-        summary = _transfer(args)
+        with tempfile.TemporaryDirectory(prefix="porter_weights_") as scratch:
+            summary = _transfer(args, Path(scratch))
     except (UsageError, PaddleFileError, TransferError, OutputError, OSError) as error:
-        print(f"porter weights: error: {error}", file=sys.stderr)
-        return 2
+        return fail("weights", error, args)
     print(summary)
     return 0
 
 
-def _transfer(args: argparse.Namespace) -> str:
-    from porter.loading import load_callable
+def _transfer(args: argparse.Namespace, scratch: Path) -> str:
+    """The transfer; a converted model file lives in ``scratch`` while its model is used."""
     from porter.weights.io import save_state
     from porter.weights.pdparams import load_pdparams
     from porter.weights.transfer import check_layer_types, check_paddle_state, plan_transfer
@@ -75,10 +77,13 @@ def _transfer(args: argparse.Namespace) -> str:
     kwargs = json_object(args.kwargs, "--kwargs")
     rename = _rename(args.rename)
     arrays = load_pdparams(source)
-    paddle_model = _build(load_callable(args.paddle_model), kwargs, "Paddle")
+    paddle_model = _build(_load(args.paddle_model, "--paddle-model"), kwargs, "Paddle")
     _expect(paddle_model, "paddle.nn.Layer", "--paddle-model")
     check_paddle_state(arrays, paddle_model)
-    torch_factory = load_callable(args.torch_model) if args.torch_model else _converted(args.paddle_model)
+    if args.torch_model:
+        torch_factory = _load(args.torch_model, "--torch-model")
+    else:
+        torch_factory = _converted(args.paddle_model, scratch)
     torch_model = _build(torch_factory, kwargs, "torch")
     _expect(torch_model, "torch.nn.Module", "--torch-model")
     plan = plan_transfer({key: value.shape for key, value in arrays.items()}, torch_model, rename=rename)
@@ -115,11 +120,22 @@ def _rename(text: str | None) -> dict[str, str] | None:
     return mapping
 
 
+def _load(spec: str, option: str):
+    from porter.loading import LoadError, load_callable
+
+    try:
+        return load_callable(spec)
+    except LoadError as error:
+        raise LoadError(f"{option} {spec}: {error}") from error.__cause__
+
+
 def _build(factory, kwargs: dict[str, Any], side: str):
+    from porter.loading import user_code_failed
+
     try:
         return factory(**kwargs)
-    except Exception as error:  # user code: report it, do not crash the CLI
-        raise UsageError(f"building the {side} model failed: {type(error).__name__}: {error}") from error
+    except (Exception, SystemExit) as error:  # user code: report it, do not crash the CLI
+        raise user_code_failed(f"building the {side} model", error) from error
 
 
 def _expect(model: Any, base: str, option: str) -> None:
@@ -143,29 +159,21 @@ def _source_file(spec: str) -> Path:
     return Path(found.origin)
 
 
-def _converted(paddle_spec: str):
+def _converted(paddle_spec: str, scratch: Path):
     """Convert the Paddle model's source file with porter convert and take the same name from it."""
-    import tempfile
-
-    from porter.convert.engine import convert_source
-    from porter.convert.report import Status
-    from porter.loading import import_file
+    from porter.loading import import_converted
 
     path = _source_file(paddle_spec)
     name = paddle_spec.rpartition(":")[2]
-    result = convert_source(path.read_text(encoding="utf-8"), path=str(path))
-    if result.status == Status.FAILED:
-        raise UsageError(f"porter convert could not convert {path}; pass --torch-model")
+    module, result = import_converted(
+        path, scratch, f"porter_weights_{path.stem}_{abs(hash(str(path.resolve())))}"
+    )
     if result.attention:
         print(
             f"porter weights: note: the conversion of {path} has {len(result.attention)} item(s) needing "
             f"attention (see `porter convert {path}`); the transfer itself is still checked tensor by tensor",
             file=sys.stderr,
         )
-    with tempfile.TemporaryDirectory(prefix="porter_weights_") as directory:
-        converted = Path(directory) / path.name
-        converted.write_text(result.output, encoding="utf-8")
-        module = import_file(converted, f"porter_weights_{path.stem}_{abs(hash(str(path.resolve())))}")
     if not hasattr(module, name):
         raise UsageError(f"the converted {path.name} has no {name!r}")
     return getattr(module, name)

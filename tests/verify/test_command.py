@@ -187,3 +187,126 @@ def test_a_file_without_models_is_a_clear_error(tmp_path, capsys):
     path.write_text("import paddle\n\ndef scale(x):\n    return paddle.scale(x, 2.0)\n")
     assert _run([str(path), "--input-shape", "1"]) == 2
     assert "defines no paddle.nn.Layer subclass to verify" in capsys.readouterr().err
+
+
+# -- a model that cannot be imported, built or run: exit 2, one paragraph naming the side -------------
+
+FAILING_MODELS = textwrap.dedent(
+    """
+    import paddle
+    import torch
+
+
+    class PaddleNet(paddle.nn.Layer):
+        def __init__(self):
+            super().__init__()
+            self.fc = paddle.nn.Linear(4, 3)
+
+        def forward(self, x):
+            return self.fc(x)
+
+
+    class TorchNet(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = torch.nn.Linear(4, 3)
+
+        def forward(self, x):
+            return self.fc(x)
+
+
+    class PaddleRaises(PaddleNet):
+        def __init__(self):
+            raise RuntimeError("no weights for this config")
+
+
+    class TorchRaises(TorchNet):
+        def __init__(self):
+            raise RuntimeError("no weights for this config")
+    """
+)
+
+
+@pytest.fixture
+def failing_file(tmp_path):
+    path = tmp_path / "failing.py"
+    path.write_text(FAILING_MODELS)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("paddle", "torch", "shape", "message"),
+    [
+        pytest.param(
+            "PaddleRaises", "TorchNet", "2,4",
+            "building the Paddle model PaddleRaises failed: RuntimeError: no weights for this config",
+            id="paddle-init-raises",
+        ),
+        pytest.param(
+            "PaddleNet", "TorchRaises", "2,4",
+            "building the torch model PaddleNet failed: RuntimeError: no weights for this config",
+            id="torch-init-raises",
+        ),
+        pytest.param(
+            "PaddleNet", "TorchNet", "2,5",
+            "running the Paddle model PaddleNet on input [2, 5] failed: ValueError: (InvalidArgument)",
+            id="input-does-not-fit",
+        ),
+    ],
+)  # fmt: skip
+def test_a_model_that_cannot_be_built_or_run_exits_2_naming_the_side(
+    failing_file, capsys, paddle, torch, shape, message
+):
+    argv = [
+        "--paddle",
+        f"{failing_file}:{paddle}",
+        "--torch",
+        f"{failing_file}:{torch}",
+        "--input-shape",
+        shape,
+    ]
+    assert _run(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"porter verify: error: {message}"), err
+    assert "Traceback" not in err and err.rstrip().endswith("(--debug shows the traceback)")
+    assert err.count("\n") == 1  # one paragraph
+
+    assert _run([*argv, "--debug"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err and str(failing_file) in err
+    assert err.splitlines()[-1].startswith(f"porter verify: error: {message}")
+
+
+def test_a_model_file_that_fails_to_import_names_the_option(tmp_path, failing_file, capsys):
+    broken = tmp_path / "broken.py"
+    broken.write_text("import paddle\nraise ImportError('needs a GPU build')\n")
+    argv = ["--paddle", f"{broken}:Net", "--torch", f"{failing_file}:TorchNet", "--input-shape", "2,4"]
+    assert _run(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"porter verify: error: --paddle {broken}:Net: importing {broken} failed: ImportError"
+    )
+
+
+def test_a_script_that_exits_at_import_is_reported_not_obeyed(tmp_path, failing_file, capsys):
+    script = tmp_path / "script.py"
+    script.write_text("import sys\nsys.exit(3)\n")
+    argv = ["--paddle", f"{failing_file}:PaddleNet", "--torch", f"{script}:Net", "--input-shape", "2,4"]
+    assert _run(argv) == 2
+    assert "--torch " in capsys.readouterr().err
+
+
+def test_verifying_a_file_says_it_runs_it_and_leaves_no_temporary_files(tmp_path, monkeypatch, capsys):
+    import tempfile
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    model = tmp_path / "net.py"
+    model.write_text(FAILING_MODELS.split("class TorchNet")[0].replace("import torch\n", ""))
+    assert _run([str(model), "--input-shape", "2,4"]) == 0
+    err = capsys.readouterr().err
+    assert f"importing {model} and its conversion runs their top-level code" in err
+    assert list(scratch.iterdir()) == []
+    assert _run([str(model), "--input-shape", "2,5"]) == 2  # and after a failure too
+    assert list(scratch.iterdir()) == []

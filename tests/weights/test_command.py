@@ -265,3 +265,45 @@ def test_converted_registry_model_gets_the_same_weights_as_the_hand_port(tmp_pat
     assert converted.keys() == hand.keys()
     for key in hand:
         assert torch.equal(converted[key], hand[key]), key
+
+
+def test_a_model_that_cannot_be_imported_or_built_exits_2_naming_the_side(project, capsys):
+    root, _ = project
+    (root / "raising.py").write_text(
+        PADDLE_SOURCE
+        + "\n\nclass Raises(Net):\n    def __init__(self, classes=3):\n        raise RuntimeError('config missing')\n"
+    )
+    (root / "broken.py").write_text("import torch\nraise ImportError('needs a GPU build')\n")
+    base = ["weights", str(root / "net.pdparams"), "--kwargs", '{"classes": 5}']
+    assert main([*base, "--paddle-model", f"{root / 'raising.py'}:Raises"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "porter weights: error: building the Paddle model failed: RuntimeError: config missing"
+    )
+    assert "Traceback" not in err and err.count("\n") == 1
+    argv = [
+        *base,
+        "--paddle-model",
+        f"{root / 'paddle_net.py'}:Net",
+        "--torch-model",
+        f"{root / 'broken.py'}:Net",
+    ]
+    assert main([*argv, "--debug"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err and "ImportError: needs a GPU build" in err
+    assert err.splitlines()[-1].startswith(
+        f"porter weights: error: --torch-model {root / 'broken.py'}:Net: importing"
+    )
+    assert not (root / "net.safetensors").exists()
+
+
+def test_the_converted_model_file_is_removed_afterwards(project, monkeypatch):
+    import tempfile
+
+    root, _ = project
+    scratch = root / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    argv = ["weights", str(root / "net.pdparams"), "--paddle-model", f"{root / 'paddle_net.py'}:Net"]
+    assert main([*argv, "--kwargs", '{"classes": 5}', "-o", str(root / "out.pt")]) == 0
+    assert list(scratch.iterdir()) == []
