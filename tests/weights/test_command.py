@@ -307,3 +307,17 @@ def test_the_converted_model_file_is_removed_afterwards(project, monkeypatch):
     argv = ["weights", str(root / "net.pdparams"), "--paddle-model", f"{root / 'paddle_net.py'}:Net"]
     assert main([*argv, "--kwargs", '{"classes": 5}', "-o", str(root / "out.pt")]) == 0
     assert list(scratch.iterdir()) == []
+
+
+def test_a_crafted_big_parameter_entry_is_exit_2_without_a_traceback(project, capsys):
+    root, _ = project
+    crafted = {
+        "w@@.0": np.zeros(3, dtype="float32"),
+        "UnpackBigParamInfor@@": {"w": {"slices": 7}},
+    }  # typos: disable-line
+    (root / "crafted.pdparams").write_bytes(pickle.dumps(crafted, protocol=2))
+    assert _run(root, "--rename", RENAME, pdparams="crafted.pdparams") == 2
+    err = capsys.readouterr().err
+    assert (
+        err.startswith("porter weights: error: ") and "split parameter 'w'" in err and "Traceback" not in err
+    )

@@ -177,3 +177,144 @@ def test_bad_files_give_clear_errors(tmp_path, content, message):
     path.write_bytes(content)
     with pytest.raises(PaddleFileError, match=message):
         load_pdparams(path)
+
+
+# -- memory bounded by the file's size --------------------------------------------------------------
+
+_multiarray = np._core.multiarray
+
+
+class _Reduces:
+    """Pickles as ``function(*args)`` (then ``__setstate__(state)`` when a state is given)."""
+
+    def __init__(self, function, *args, state=None):
+        self.reduced = (function, args) if state is None else (function, args, state)
+
+    def __reduce__(self):
+        return self.reduced
+
+
+def _allocating_array(size):
+    return _Reduces(_multiarray._reconstruct, np.ndarray, (size,), b"b")
+
+
+def _pickled(obj, tmp_path):
+    path = tmp_path / "crafted.pdparams"
+    path.write_bytes(pickle.dumps(obj, protocol=4))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("crafted", "refused"),
+    [
+        pytest.param(_allocating_array(10**6), r"refused _reconstruct with shape \(1000000,\)", id="reconstruct-shape"),
+        pytest.param(_Reduces(np.ndarray, (10**6,)), r"refused numpy.ndarray\(...\)", id="ndarray-called"),
+        pytest.param(_Reduces(list, _Reduces(np.ndarray, (10,))), "refused numpy.ndarray", id="list-of-array"),
+        pytest.param(_Reduces(tuple, "x" * 10), r"refused tuple\(\) of a str", id="tuple-of-str"),
+        pytest.param(_Reduces(set, b"xyz"), r"refused set\(\) of a bytes", id="set-of-bytes"),
+        pytest.param(_Reduces(np.dtype, "O", False, True), "refused dtype object", id="object-dtype"),
+        pytest.param(_Reduces(np.dtype, "V8", False, True), "refused dtype", id="void-dtype"),
+        pytest.param(_Reduces(np.dtype, [("a", "f4")], False, True), "refused dtype", id="structured-dtype"),
+        pytest.param(
+            _Reduces(np.dtype, "f4", False, True, state=(3, "<", None, None, None, 1 << 20, 1, 63)),
+            "refused dtype state",
+            id="dtype-state-flags",
+        ),
+        pytest.param(_Reduces(dict, state={"__class__": 1}), "refused to set the state of a dict", id="dict-build"),
+    ],
+)  # fmt: skip
+def test_allow_listed_constructors_cannot_amplify_or_corrupt(tmp_path, crafted, refused):
+    with pytest.raises(UnsafePickleError, match=refused):
+        load_paddle_object(_pickled({"w": crafted}, tmp_path))
+
+
+def test_array_data_must_fill_its_shape(tmp_path):
+    array = np.zeros(4, dtype="float32")
+    function, args, (version, _, dtype, fortran, data) = array.__reduce__()
+    lying = _Reduces(function, *args, state=(version, (10**9,), dtype, fortran, data))
+    with pytest.raises(PaddleFileError, match=r"16 bytes does not fill shape \(1000000000,\)"):
+        load_paddle_object(_pickled({"w": lying}, tmp_path))
+
+
+_CONTAINER_OF_HUGE_ARRAY = """
+import pickle, resource, sys
+from porter.weights.pdparams import UnsafePickleError, load_pdparams
+
+# Without a bound, list(array of 10**9 int8) makes 10**9 Python objects (~40 GB) from a ~90-byte file.
+# Cap the address space 1 GiB above what the imports took, so an unbounded loader fails with MemoryError.
+with open("/proc/self/status") as status:
+    used = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:"))
+resource.setrlimit(resource.RLIMIT_AS, (used + 2**30, resource.RLIM_INFINITY))
+try:
+    load_pdparams(sys.argv[1])
+except UnsafePickleError as error:
+    print("refused:", error)
+"""
+
+
+def test_a_tiny_crafted_file_cannot_make_the_loader_allocate(tmp_path):
+    path = _pickled({"w": _Reduces(list, _allocating_array(10**9))}, tmp_path)
+    assert path.stat().st_size <= 128
+    completed = subprocess.run(
+        [sys.executable, "-c", _CONTAINER_OF_HUGE_ARRAY, str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert completed.stdout.startswith("refused: "), completed.stdout
+
+
+# -- crafted big-parameter entries: clear errors ----------------------------------------------------
+
+
+def _split(info, **extra):
+    return {
+        "w@@.0": np.arange(6, dtype="float32"),
+        "w@@.1": np.arange(4, dtype="float32"),
+        BIG_PARAM_KEY: info,
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(
+    ("saved", "message"),
+    [
+        pytest.param(_split(["w"]), f"{BIG_PARAM_KEY} is a list, not a dict", id="info-not-dict"),
+        pytest.param(_split({"w": 3}), "expected {'OriginShape': shape, 'slices': \\[names\\]}", id="layout-not-dict"),
+        pytest.param(_split({"w": {"slices": ["w@@.0"]}}), "OriginShape None is not a shape", id="no-shape"),
+        pytest.param(
+            _split({"w": {"OriginShape": (2, 5), "slices": ["w@@.0", "w@@.9"]}}),
+            r"slices \['w@@.9'\] are not in the file", id="missing-slice",
+        ),
+        pytest.param(
+            _split({"w": {"OriginShape": (2, 3), "slices": ["w@@.0", "w@@.0"]}}),
+            "slice names must be distinct strings", id="slice-twice",
+        ),
+        pytest.param(
+            _split({"w": {"OriginShape": (2, 3), "slices": [["w@@.0"]]}}),
+            "slice names must be distinct strings", id="slice-name-unhashable",
+        ),
+        pytest.param(
+            _split({"w": {"OriginShape": (3, 5), "slices": ["w@@.0", "w@@.1"]}}),
+            r"10 elements in its slices do not fill OriginShape \(3, 5\)", id="wrong-shape",
+        ),
+        pytest.param(
+            _split({"w": {"OriginShape": (2, 5), "slices": ["w@@.0", "w@@.1"]}}, w=np.zeros(1)),
+            "holds it whole as well as in slices", id="whole-and-split",
+        ),
+        pytest.param(
+            {**_split({"w": {"OriginShape": (2, 5), "slices": ["w@@.0", "w@@.1"]}}), "w@@.1": np.arange(4)},
+            "slices have different dtypes", id="mixed-dtypes",
+        ),
+        pytest.param(
+            {**_split({"w": {"OriginShape": (1,), "slices": ["w@@.0"]}}), "w@@.0": "text"},
+            "slices are not arrays", id="slice-not-array",
+        ),
+    ],
+)  # fmt: skip
+def test_crafted_big_parameter_entries_are_clear_errors(tmp_path, saved, message):
+    path = tmp_path / "big.pdparams"
+    path.write_bytes(pickle.dumps(saved, protocol=2))
+    with pytest.raises(PaddleFileError, match=f"{path}: .*{message}"):
+        load_pdparams(path)
