@@ -19,6 +19,7 @@ class Status(StrEnum):
     NEEDS_ATTENTION = "needs_attention"
     FAILED = "failed"
     UNCHANGED = "unchanged"
+    SKIPPED = "skipped"  # not a file porter reads (special file, symlink loop); the diagnostic says why
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,11 @@ class Report:
 
     def render_text(self, *, show_info: bool = False) -> str:
         lines = [f"Converted {self.converted_files} files, {self.attention_count} items need attention"]
-        extra = [f"{n} {s.value}" for s in (Status.UNCHANGED, Status.FAILED) if (n := self.count(s))]
+        extra = [
+            f"{n} {s.value}"
+            for s in (Status.UNCHANGED, Status.FAILED, Status.SKIPPED)
+            if (n := self.count(s))
+        ]
         if extra:
             lines[0] += f" ({', '.join(extra)})"
         for result in self.files:

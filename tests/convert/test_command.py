@@ -14,17 +14,26 @@ TORCH = "import torch\ny = torch.cat([a, b], dim=1)\n"
 TODO = "import paddle\ny = paddle.not_an_api(x)\n"
 
 
-def run(*argv, stdin=""):
+def run(*argv, stdin: str | bytes = ""):
+    """Run ``porter convert ARGV``: (exit code, stdout text, stderr text); stdin/stdout are byte streams."""
+    code, out, err = run_bytes(*argv, stdin=stdin.encode() if isinstance(stdin, str) else stdin)
+    return code, out.decode("utf-8", "replace"), err
+
+
+def run_bytes(*argv, stdin: bytes = b""):
     parser = argparse.ArgumentParser(prog="porter")
     command.register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["convert", *argv])
-    out, err = io.StringIO(), io.StringIO()
+    out, err = io.BytesIO(), io.StringIO()
+    streams = io.TextIOWrapper(io.BytesIO(stdin)), io.TextIOWrapper(out)
     old = sys.stdin, sys.stdout, sys.stderr
-    sys.stdin, sys.stdout, sys.stderr = io.StringIO(stdin), out, err
+    sys.stdin, sys.stdout, sys.stderr = *streams, err
     try:
         code = args.func(args)
     finally:
         sys.stdin, sys.stdout, sys.stderr = old
+        for stream in streams:
+            stream.detach()  # leave the byte buffers open
     return code, out.getvalue(), err.getvalue()
 
 
@@ -88,8 +97,10 @@ def test_bad_input_is_exit_2(argv, tmp_path, monkeypatch):
     assert code == 2 and err.startswith("porter convert: error:")
 
 
-def test_unparsable_file_is_kept_and_exit_2(tmp_path):
+def test_unparsable_file_is_kept_nothing_is_written_and_exit_2(tmp_path):
     source = tmp_path / "bad.py"
     source.write_text("def (:\n")
     code, out, err = run(str(source))
-    assert code == 2 and out == "def (:\n" and "parse-error" in err
+    assert code == 2 and out == "" and "parse-error" in err
+    assert run(str(source), "-o", str(tmp_path / "out.py"))[0] == 2
+    assert not (tmp_path / "out.py").exists() and source.read_text() == "def (:\n"
