@@ -83,25 +83,30 @@ def import_converted(path: Path, directory: Path, module_name: str):
     """Convert the Paddle file ``path`` with ``porter convert`` into ``directory`` and import the result.
 
     Returns ``(module, FileResult)``. The caller owns ``directory`` and removes it when done."""
+    from porter.convert import files
     from porter.convert.engine import convert_source
     from porter.convert.report import Status
 
-    result = convert_source(read_model_source(path), path=str(path))
+    source = read_model_source(path)
+    result = convert_source(source.text, path=str(path))
     if result.status == Status.FAILED:
         raise LoadError(
             f"porter convert could not convert {path}: " + "; ".join(map(str, result.diagnostics))
         )
     converted = directory / path.name
-    converted.write_text(result.output, encoding="utf-8")
+    converted.write_bytes(files.encode(result.output, source.encoding))
     return import_file(converted, module_name), result
 
 
-def read_model_source(path: Path) -> str:
+def read_model_source(path: Path):
+    """The model file's text and encoding, decoded as Python decodes it."""
+    from porter.convert import files
+
     if not path.is_file():
         raise LoadError(f"no such file: {path}")
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        return files.decode(files.read_bytes(path))
+    except (OSError, files.SourceError) as error:
         raise LoadError(f"cannot read {path}: {error}") from error
 
 
@@ -172,8 +177,7 @@ def converted_pairs(path: str, kwargs: dict[str, Any], directory: Path) -> list[
     """Convert a Paddle file with porter (into ``directory``), import both versions, pair each model
     class/factory."""
     source_path = Path(path)
-    text = read_model_source(source_path)
-    classes, factories = model_names(text)
+    classes, factories = model_names(read_model_source(source_path).text)
     if not classes:
         raise LoadError(f"{path} defines no paddle.nn.Layer subclass to verify")
     stem = f"{source_path.stem}_{abs(hash(str(source_path.resolve())))}"
