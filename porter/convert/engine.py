@@ -16,6 +16,7 @@ from libcst._nodes.internal import CodegenState
 from porter.convert import helpers
 from porter.convert import names as names_mod
 from porter.convert.context import Context
+from porter.convert.depth import call_with_headroom
 from porter.convert.report import Diagnostic, FileResult, Severity, Status
 from porter.convert.table import MappingTable, load_table
 from porter.convert.transforms import dispatch, imports, named
@@ -36,14 +37,27 @@ def convert_source(
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
-        return _failed(
-            text, path, error.raw_line, error.raw_column, "parse-error", f"not valid Python: {error.message}"
-        )
-    table = table or default_table()
-    resolution = names_mod.build(module, _module_paths(table), package=package, tree_package=tree_package)
-    if not resolution.has_paddle:
-        return FileResult(path, Status.UNCHANGED, text, text)
+        return _syntax_error(text, path, error)
     try:
+        return call_with_headroom(_convert_module, module, text, path, table, package, tree_package)
+    except RecursionError:
+        message = "conversion failed (RecursionError: the code is nested too deeply to follow)"
+        return _failed(text, path, 1, 0, "internal-error", message)
+
+
+def _convert_module(
+    module: cst.Module,
+    text: str,
+    path: str,
+    table: MappingTable | None,
+    package: str | None,
+    tree_package: str | None,
+) -> FileResult:
+    table = table or default_table()
+    try:
+        resolution = names_mod.build(module, _module_paths(table), package=package, tree_package=tree_package)
+        if not resolution.has_paddle:
+            return FileResult(path, Status.UNCHANGED, text, text)
         ctx, converted = dispatch.run(module, table, resolution)
         partly = imports.partly_converted_groups(ctx)
         if partly:  # those imports become stand-ins: spell their converted uses as torch.<...> instead
@@ -54,7 +68,9 @@ def convert_source(
         ast.parse(output)  # the output must always parse (Python's own parser, cheaper than libcst's)
         if text.startswith("\ufeff") and not output.startswith("\ufeff"):
             output = "\ufeff" + output  # libcst drops a byte-order mark; keep the file's encoding as it was
-    except Exception as error:  # noqa: BLE001 - a broken transform must not lose the user's file
+    except RecursionError:
+        raise  # convert_source retries with more room
+    except Exception as error:  # noqa: BLE001 - a broken transform must not lose the user's file or stop a tree
         return _failed(
             text, path, 1, 0, "internal-error", f"conversion failed ({type(error).__name__}: {error})"
         )
@@ -116,6 +132,22 @@ def _start_offsets(module: cst.Module, wanted: set[int]) -> dict[int, int]:
     module._codegen(state)
     cumulative = [0, *itertools.accumulate(len(token) for token in state.tokens)]
     return {node: cumulative[index] for node, index in state.marks.items()}
+
+
+def _syntax_error(text: str, path: str, error: cst.ParserSyntaxError) -> FileResult:
+    """Where and why Python itself rejects the text (libcst reports an unclosed bracket at the end of
+    the file, a line late); libcst's own account if Python accepts it."""
+    try:
+        ast.parse(text)
+    except RecursionError:
+        pass  # too deep for Python's own parser: libcst's account below
+    except SyntaxError as python_error:
+        line, col = python_error.lineno or 1, python_error.offset or 1
+        return _failed(text, path, line, col, "parse-error", f"not valid Python: {python_error.msg}")
+    except ValueError as python_error:  # e.g. a null byte
+        return _failed(text, path, 1, 1, "parse-error", f"not valid Python: {python_error}")
+    message = f"not valid Python: {error.message}"
+    return _failed(text, path, error.raw_line, error.raw_column + 1, "parse-error", message)
 
 
 def _failed(text: str, path: str, line: int, col: int, code: str, message: str) -> FileResult:

@@ -235,3 +235,44 @@ def test_exit_codes(tmp_path):
     assert run("-", "--strict", stdin=todo)[0] == 1
     assert run("-", stdin="def (:\n")[0] == 2
     assert run(str(tmp_path / "missing.py"))[0] == 2
+
+
+# -- the converter core: every valid input converts, every invalid one is placed right ---------------
+
+
+@pytest.mark.parametrize(
+    ("source", "line", "col", "message"),
+    [
+        pytest.param("x = 1\ny = (\n", 2, 5, "'(' was never closed", id="unclosed-paren"),
+        pytest.param("a = 1\nb = [1, 2\nc = 3\n", 2, 5, "'[' was never closed", id="unclosed-bracket"),
+        pytest.param("import paddle\nprint 'hi'\n", 2, 1, "Missing parentheses in call to 'print'", id="python2-print"),
+        pytest.param("x = 1\n  y = 2\n", 2, 2, "unexpected indent", id="indent"),
+        pytest.param("x = 1\ny = 2 +\nz = 3\n", 2, 8, "invalid syntax", id="dangling-operator"),
+    ],
+)  # fmt: skip
+def test_syntax_errors_are_reported_where_python_reports_them(source, line, col, message):
+    code, out, err = run("-", stdin=source)
+    assert code == 2 and out == ""
+    assert f"<stdin>:{line}:{col}: error parse-error not valid Python: {message}" in err
+
+
+def test_a_500_term_expression_converts_and_the_tree_run_finishes(tmp_path):
+    long = "import paddle\nt = " + " + ".join(["'s'"] * 500) + "\ny = paddle.concat([a, b], axis=1)\n"
+    _tree(tmp_path, {"src/long.py": long, "src/m.py": PADDLE})
+    code, _, err = run(str(tmp_path / "src"), "-o", str(tmp_path / "out"))
+    assert code == 0, err[-2000:]
+    assert (tmp_path / "out/long.py").read_text() == long.replace("import paddle", "import torch").replace(
+        "paddle.concat([a, b], axis=1)", "torch.cat([a, b], dim=1)"
+    )
+    assert (tmp_path / "out/m.py").read_text() == TORCH
+
+
+@pytest.mark.parametrize("alias", ["P", "pd", "paddle_"])
+def test_every_alias_of_the_root_module_converts_and_runs(alias):
+    source = f"import paddle as {alias}\nx = {alias}.to_tensor([[1.0, -2.0]])\ny = {alias}.abs({alias}.concat([x, x], axis=0))\n"
+    code, out, err = run("-", stdin=source)
+    assert code == 0, err
+    assert out.startswith(f"import torch as {alias}\n")
+    namespace: dict = {}
+    exec(compile(out, "converted", "exec"), namespace)
+    assert namespace["y"].tolist() == [[1.0, 2.0], [1.0, 2.0]]

@@ -138,7 +138,9 @@ def _import_for(ctx: Context, group: Group) -> str:
             return "import torch"
         target = TORCH_MODULES[group.paddle]
         parent, _, last = target.rpartition(".")
-        if group.aliases[0].asname is None or not parent:  # `from paddle import nn` style, or the root
+        if not parent:  # the root module under another name: `import paddle as P`
+            return f"import {target} as {local}"
+        if group.aliases[0].asname is None:  # `from paddle import nn` style
             return f"from {parent} import {last}" + ("" if last == local else f" as {local}")
         return f"import {target} as {local}"
     entry = ctx.table.lookup(group.paddle)
