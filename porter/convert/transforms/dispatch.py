@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from porter.convert.context import Context, NotConverted
+from porter.convert.context import TODO_PREFIX, Context, NotConverted
 from porter.convert.names import NameTable
 from porter.convert.table import ApiMapping, Category, MappingTable, Safety
 from porter.convert.transforms import calls, param_attr, partials, references, schedulers, tensor_attrs
@@ -83,7 +83,22 @@ class Dispatcher(cst.CSTTransformer):
         schedulers.find_pairs(self.ctx, node.body)
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
-        return updated.with_changes(body=self._settle(original.body, updated.body))
+        body = self._settle(original.body, updated.body)
+        if body and hasattr(body[0], "leading_lines"):
+            # libcst puts comments above a file's first statement in the module header, where with_todos
+            # cannot see them: a TODO already there must not be added to that statement again.
+            header = {
+                line.comment.value
+                for line in updated.header
+                if line.comment is not None and line.comment.value.startswith(TODO_PREFIX)
+            }
+            kept = [
+                line
+                for line in body[0].leading_lines
+                if line.comment is None or line.comment.value not in header
+            ]
+            body = [body[0].with_changes(leading_lines=kept), *body[1:]]
+        return updated.with_changes(body=body)
 
     def leave_IndentedBlock(
         self, original: cst.IndentedBlock, updated: cst.IndentedBlock
@@ -181,7 +196,7 @@ class Dispatcher(cst.CSTTransformer):
             self.no_call.update(id(e) for e in elements)
         entry = self._entry_for(node)
         if entry is not None:
-            self.deferred.update(param_attr.deferred_ids(node, entry))
+            self.deferred.update(param_attr.deferred_ids(node, entry, self.refs))
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         if id(original) in self.deferred:

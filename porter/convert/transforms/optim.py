@@ -12,7 +12,7 @@ from __future__ import annotations
 import libcst as cst
 
 from porter.convert.context import NotConverted
-from porter.convert.transforms import calls, schedulers
+from porter.convert.transforms import calls, param_attr, schedulers
 from porter.convert.transforms.base import CallSite, code, literal
 
 _KW = calls._NO_SPACE
@@ -49,7 +49,7 @@ def optimizer(site: CallSite) -> cst.BaseExpression:
     ):
         path = _paddle_path(site, decay, "paddle.")
         if path and path.endswith(".L2Decay") and isinstance(decay, cst.Call):
-            coeff = decay.args[0].value if decay.args else cst.Float("0.0")
+            coeff = param_attr.converted(site, decay.args[0].value) if decay.args else cst.Float("0.0")
             replace["weight_decay"] = coeff
             ctx.consume(decay)
             ctx.api_counts[path] += 1

@@ -76,8 +76,12 @@ _INITIALIZERS: dict[str, tuple[dict[str, str], str, tuple[tuple[str, str, bool],
 _ALIASES = {"uniform": "Uniform", "normal": "Normal", "constant": "Constant", "xavier": "XavierUniform"}
 
 
-def deferred_ids(node: cst.Call, entry: ApiMapping) -> set[int]:
-    """Ids of the nodes inside arguments that the owning call's transform reads and replaces itself."""
+def deferred_ids(node: cst.Call, entry: ApiMapping, refs) -> set[int]:
+    """Ids of the nodes inside arguments that the owning call's transform reads and replaces itself.
+
+    That is the Paddle calls there (``ParamAttr(...)``, initializers) and anything holding a Paddle name;
+    the plain values passed to those calls (``std=t.numpy()``) are converted by the traversal as usual
+    and taken from the converted call (``converted``), so one pass converts them."""
     owned = _OWNED_ARGS.get(entry.transform or "")
     if not owned:
         return set()
@@ -88,12 +92,49 @@ def deferred_ids(node: cst.Call, entry: ApiMapping) -> set[int]:
     ids: set[int] = set()
     for item in items:
         if item.name in owned:
-            stack: list[cst.CSTNode] = [item.original.value]
-            while stack:
-                current = stack.pop()
-                ids.add(id(current))
-                stack.extend(current.children)
+            ids |= _read_by_transform(item.original.value, refs)
     return ids
+
+
+def _read_by_transform(value: cst.BaseExpression, refs) -> set[int]:
+    ids: set[int] = set()
+    stack: list[cst.CSTNode] = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Call) and id(current.func) in refs:  # ParamAttr(...), an initializer
+            ids.add(id(current))
+            ids |= {id(n) for n in _walk(current.func)}
+            for arg in current.args:
+                ids.add(id(arg))
+                stack.append(arg.value)
+        elif any(id(n) in refs for n in _walk(current)):
+            ids |= {id(n) for n in _walk(current)}
+    return ids
+
+
+def converted(site: CallSite, node: cst.BaseExpression) -> cst.BaseExpression:
+    """The converted counterpart in ``site.updated`` of ``node``, a value inside ``site.original``.
+
+    The calls around such a value are deferred (left as they were), so the same child positions lead
+    to it in the updated call."""
+    path = _child_path(site.original, node)
+    current: cst.CSTNode = site.updated
+    try:
+        for index in path or ():
+            current = current.children[index]
+    except IndexError:
+        return node
+    return current if path is not None and isinstance(current, cst.BaseExpression) else node
+
+
+def _child_path(root: cst.CSTNode, node: cst.CSTNode) -> list[int] | None:
+    stack: list[tuple[cst.CSTNode, list[int]]] = [(root, [])]
+    while stack:
+        current, path = stack.pop()
+        if current is node:
+            return path
+        stack.extend((child, [*path, index]) for index, child in enumerate(current.children))
+    return None
 
 
 def standalone_param_attr(site: CallSite) -> cst.BaseExpression:
@@ -149,7 +190,7 @@ def attr_statements(
         statements.append(init_statement(site, initializer, tensor))
     for key, option in options.items():
         if key == "trainable":
-            statements.append(f"{tensor}.requires_grad_({code(option)})")
+            statements.append(f"{tensor}.requires_grad_({code(converted(site, option))})")
         elif key == "name":
             ctx.info(option, "param-name", "ParamAttr name dropped: torch names parameters by attribute")
         else:
@@ -173,9 +214,10 @@ def _runtime_attr(
         )
     tensor = f"{code(target).strip()}.{param}" if param else code(target).strip()
     apply = code(site.ctx.helper("apply_param_attr", value))
-    message = f"{code(value).strip()} is applied to {tensor} when the layer is built ({apply})"
+    text = code(converted(site, value)).strip()
+    message = f"{text} is applied to {tensor} when the layer is built ({apply})"
     site.ctx.info(value, "param-attr", message, "review")
-    return f"{apply}({tensor}, {code(value).strip()})"
+    return f"{apply}({tensor}, {text})"
 
 
 def _param_attr_options(site: CallSite, call: cst.BaseExpression) -> dict[str, cst.BaseExpression]:
@@ -226,7 +268,7 @@ def _init_parts(site: CallSite, initializer: cst.BaseExpression) -> tuple[str, l
             raise NotConverted("initializer", f"arguments of {code(initializer)} cannot be read")
         if any(id(node) in site.ctx.names.refs for node in _walk(arg.value)):
             raise NotConverted("initializer", "initializer arguments use Paddle code")
-        values[arg.keyword.value if arg.keyword else keys[index]] = code(arg.value).strip()
+        values[arg.keyword.value if arg.keyword else keys[index]] = code(converted(site, arg.value)).strip()
     if values.get("fan_in", "None") != "None" or values.get("fan_out", "None") != "None":
         raise NotConverted("initializer", "an explicit fan_in/fan_out has no torch.nn.init equivalent")
     site.ctx.api_counts[path] += 1

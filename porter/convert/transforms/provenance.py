@@ -55,24 +55,23 @@ class Provenance:
 
 
 def _imported(module: cst.Module, only: str | None = None) -> frozenset[str]:
-    """Names bound by the module's top-level imports (of ``only``, if given)."""
+    """Names bound by the module's imports at any depth (of ``only``, if given): a module imported inside
+    a function is a module there too (a second run reads converted code that does ``import torch`` locally)."""
     names = set()
-    for statement in module.body:
-        if not isinstance(statement, cst.SimpleStatementLine):
-            continue
-        for small in statement.body:
-            if isinstance(small, cst.Import):
-                for alias in small.names:
-                    full = dotted_name(alias.name) or ""
-                    if only is None or full == only:
-                        names.add(alias.asname.name.value if alias.asname else full.split(".")[0])
-            elif (
-                isinstance(small, cst.ImportFrom)
-                and only is None
-                and not isinstance(small.names, cst.ImportStar)
-            ):
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Import):
+            for alias in node.names:
+                full = dotted_name(alias.name) or ""
+                if only is None or full == only:
+                    names.add(alias.asname.name.value if alias.asname else full.split(".")[0])
+        elif isinstance(node, cst.ImportFrom):
+            if only is None and not isinstance(node.names, cst.ImportStar):
                 names.update(
                     alias.asname.name.value if alias.asname else (dotted_name(alias.name) or "")
-                    for alias in small.names
+                    for alias in node.names
                 )
+        elif not isinstance(node, cst.BaseExpression):  # imports are statements: no need to enter expressions
+            stack.extend(node.children)
     return frozenset(names)
