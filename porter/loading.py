@@ -83,7 +83,7 @@ def import_converted(path: Path, directory: Path, module_name: str):
     """Convert the Paddle file ``path`` with ``porter convert`` into ``directory`` and import the result.
 
     Returns ``(module, FileResult)``. The caller owns ``directory`` and removes it when done."""
-    from porter.convert import files
+    from porter.convert import files, helpers
     from porter.convert.engine import convert_source
     from porter.convert.report import Status
 
@@ -95,7 +95,13 @@ def import_converted(path: Path, directory: Path, module_name: str):
         )
     converted = directory / path.name
     converted.write_bytes(files.encode(result.output, source.encoding))
-    return import_file(converted, module_name), result
+    if result.helpers:  # written beside it, as porter convert does beside a single output file
+        (directory / helpers.FILENAME).write_text(helpers.merged(None, result.helpers), encoding="utf-8")
+    sys.modules.pop(helpers.MODULE, None)  # another conversion's helpers may be loaded under that name
+    try:
+        return import_file(converted, module_name), result
+    finally:
+        sys.modules.pop(helpers.MODULE, None)  # the converted module keeps its own reference
 
 
 def read_model_source(path: Path):

@@ -109,11 +109,12 @@ def test_no_import_cycle_between_subpackages():
 
 # The converter's layers, bottom up: a module may import its own layer and those below, never above.
 LAYERS = [
-    ("data", ["report", "names", "table", "helpers"]),  # results, name resolution, the table, helper list
+    # results, name resolution, the table, helper list; the file boundary; room for deep recursion
+    ("data", ["report", "names", "table", "helpers", "files", "depth"]),
     ("state", ["context"]),  # per-file conversion state
     ("transforms", ["transforms"]),  # one module per concern, the traversal, the imports
     ("engine", ["engine"]),  # convert_source
-    ("drivers", ["tree", "mapping_docs"]),  # files and trees; the generated table docs
+    ("drivers", ["tree", "notebook", "mapping_docs"]),  # files, trees, notebooks; the generated table docs
     ("cli", ["command"]),
 ]
 

@@ -93,7 +93,9 @@ def convert_notebook(
     status = Status.NEEDS_ATTENTION if any(d.needs_attention for d in diagnostics) else Status.CONVERTED
     if not changed and not diagnostics:
         status = Status.UNCHANGED
-    return FileResult(path, status, text, output, diagnostics, result.api_counts, result.unconverted)
+    return FileResult(
+        path, status, text, output, diagnostics, result.api_counts, result.unconverted, result.helpers
+    )
 
 
 def diff(result: FileResult) -> str:

@@ -11,10 +11,10 @@ import hypothesis.strategies as st
 from hypothesis import HealthCheck, given, settings
 
 from porter.convert import files
-from porter.convert.engine import convert_source
-from porter.convert.table import Kind, load_table
+from porter.convert.engine import convert_source, default_table
+from porter.convert.table import Kind
 
-TABLE = load_table()
+TABLE = default_table()
 CALLABLES = sorted(e.paddle for e in TABLE if e.kind is not Kind.METHOD)
 # x.equal_all(y) becomes torch's x.equal(y), which a second pass (the file still imports Paddle for a TODO)
 # reads as Paddle's elementwise x.equal(y) and rewrites to x.eq(y): a table defect, reported, not hidden here.

@@ -45,8 +45,11 @@ def test_code_cells_convert_as_one_module_and_the_rest_is_kept():
     assert result.status.value == "needs_attention"
     sources = _sources(result.output)
     assert sources[0] == CELLS[0][1]  # markdown
-    # magic restored; a use stays Paddle (the TODO), so `import paddle` stays and `import torch` is added
-    assert sources[1] == "import torch\n%matplotlib inline\nimport numpy as np\nimport paddle"
+    # magic restored; a use stays Paddle (the TODO), so `paddle` becomes the helpers' stand-in
+    assert sources[1] == (
+        "%matplotlib inline\nimport numpy as np\nimport torch\nimport porter_helpers\n"
+        'paddle = porter_helpers.Unconverted("paddle")'
+    )
     assert sources[2] == (
         "!pip install paddlepaddle\nx = torch.tensor(np.arange(6, dtype='float32').reshape(2, 3))"
     )  # the import in cell 2 resolves paddle in cell 3, as the kernel would
@@ -58,6 +61,8 @@ def test_code_cells_convert_as_one_module_and_the_rest_is_kept():
     assert result.output.endswith("}\n")
     shown = [str(d) for d in result.diagnostics if d.needs_attention]
     assert shown == [
+        "t.ipynb:cell 2:3:8: warning helper uses porter_helpers.Unconverted, written into porter_helpers.py "
+        "beside the converted code: Paddle names left unconverted are bound to stand-ins that raise when used",
         "t.ipynb:cell 4:2:5: error unknown-api paddle.not_an_api is not in the mapping table",
         "t.ipynb:cell 5:1:1: warning not-python cell is not Python (a cell magic or other IPython syntax): "
         "left unchanged",
@@ -110,6 +115,7 @@ def test_a_notebook_given_as_the_path_or_in_a_tree_is_converted(tmp_path):
     code, _, err = run(str(tmp_path / "src"), "-o", str(tmp_path / "out"), "--report", "json")
     assert code == 0
     assert "torch.cat" in (tmp_path / "out/t.ipynb").read_text()
+    assert (tmp_path / "out/porter_helpers.py").exists()  # the stand-in for the TODO's paddle
     (entry,) = json.loads(err)["files"]
     assert entry["path"] == "t.ipynb" and entry["status"] == "needs_attention"
     errors = [d for d in entry["diagnostics"] if d["severity"] == "error"]

@@ -1,7 +1,6 @@
-"""A second pass over converted output changes nothing, in the cases where it once did (issue 13).
+"""The first pass converts everything it can and a second pass changes nothing (issue 13's cases).
 
-A second pass matters when a file keeps ``import paddle`` (some use stays Paddle, with a TODO): method
-rules then read the converted code again. Each case pins the first pass and checks the second."""
+Each case pins the first pass (so a value left in Paddle for a later pass shows) and checks the second."""
 
 from __future__ import annotations
 
@@ -11,18 +10,16 @@ import pytest
 
 from porter.convert.engine import convert_source
 
-KEEPS_PADDLE = "q = paddle.not_an_api()\n"  # a TODO: `import paddle` stays in the output
-TODO = "# porter: TODO(unknown-api) paddle.not_an_api is not in the mapping table\n"
+STAR = "# porter: TODO(star-import) names imported with * from paddle cannot be resolved\n"
 
 CASES = {
-    "todo-on-the-first-statement": (
-        "import paddle; q = paddle.not_an_api()\n",
-        TODO + "import paddle; q = paddle.not_an_api()\n",
+    # libcst keeps comments above a file's first statement in the module header, out of the TODO check.
+    "todo-on-the-first-statement": ("from paddle import *\n", STAR + "from paddle import *\n"),
+    "todo-on-the-first-statement-with-code-after": (
+        "from paddle import *\nq = not_an_api()\n",
+        STAR + "from paddle import *\nq = not_an_api()\n",
     ),
-    "todo-on-the-first-statement-below-a-header": (
-        "# my module\n\nq = paddle.not_an_api()\nimport paddle\n",
-        "# my module\n\n" + TODO + "q = paddle.not_an_api()\nimport paddle\n",
-    ),
+    # Values passed to initializers were copied as Paddle text, left for a second pass to convert.
     "initializer-arguments-holding-tensor-methods": (
         textwrap.dedent(
             """\
@@ -36,13 +33,11 @@ CASES = {
             init = nn.initializer.Uniform(-t.numpy(), t.numpy())
             opt = paddle.optimizer.SGD(parameters=ps, weight_decay=paddle.regularizer.L2Decay(t.item()))
             """
-        )
-        + KEEPS_PADDLE,
+        ),
         textwrap.dedent(
             """\
-            import paddle
+            import functools
             import torch
-            import porter.compat
             import torch.nn as nn
             class M(nn.Module):
                 def __init__(self, t):
@@ -51,19 +46,18 @@ CASES = {
                     torch.nn.init.normal_(self.fc.weight, 0.0, t.to(torch.float32))
                     self.w = torch.nn.Parameter(torch.empty([2]))
                     torch.nn.init.constant_(self.w, t.detach().cpu().numpy())
-            init = porter.compat.Initializer(torch.nn.init.uniform_, -t.detach().cpu().numpy(), t.detach().cpu().numpy())
+            init = functools.partial(torch.nn.init.uniform_, a=-t.detach().cpu().numpy(), b=t.detach().cpu().numpy())
             opt = torch.optim.SGD(params=ps, weight_decay=t.item())
             """
-        )
-        + TODO
-        + KEEPS_PADDLE,
+        ),
     ),
-    "torch-imported-inside-a-function": (  # converted code imports torch where paddle was imported
-        "import paddle\ndef f(x):\n    import paddle\n    return paddle.repeat_interleave(x, 2, 0)\n"
-        + KEEPS_PADDLE,
+    # torch imported inside a function (as porter writes a local paddle import) is a module, not a tensor
+    # whose repeat_interleave(repeats, axis, name) would lose its third argument as Paddle's name=.
+    "torch-imported-inside-a-function": (
         "import paddle\ndef f(x):\n    import torch\n    return torch.repeat_interleave(x, 2, 0)\n"
-        + TODO
-        + KEEPS_PADDLE,
+        "y = paddle.concat([x, x], axis=0)\n",
+        "import torch\ndef f(x):\n    import torch\n    return torch.repeat_interleave(x, 2, 0)\n"
+        "y = torch.cat([x, x], dim=0)\n",
     ),
 }
 

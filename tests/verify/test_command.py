@@ -310,3 +310,25 @@ def test_verifying_a_file_says_it_runs_it_and_leaves_no_temporary_files(tmp_path
     assert list(scratch.iterdir()) == []
     assert _run([str(model), "--input-shape", "2,5"]) == 2  # and after a failure too
     assert list(scratch.iterdir()) == []
+
+
+def test_a_file_whose_conversion_needs_porter_helpers_is_verified(tmp_path, capsys):
+    model = tmp_path / "legacy.py"
+    model.write_text(
+        textwrap.dedent(
+            """
+            import paddle.nn as nn
+
+            class Net(nn.Layer):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(4, 8)
+                    self.bn = nn.BatchNorm(8, act="relu")  # no torch layer fuses the activation: a helper
+
+                def forward(self, x):
+                    return self.bn(self.fc(x))
+            """
+        )
+    )
+    assert _run([str(model), "--input-shape", "3,4"]) == 0, capsys.readouterr()
+    assert capsys.readouterr().out.startswith("Net: PASS")
