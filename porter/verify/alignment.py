@@ -14,35 +14,59 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 
-def align_batch_norm(paddle_model, torch_model, torch_to_paddle_path) -> list[str]:
-    """Give torch BatchNorm the epsilon and momentum Paddle really computes with.
+def _float32_epsilon_kinds():
+    """(torch type, Paddle types) of the normalisations whose Paddle kernels take epsilon as float32.
 
-    Paddle hands BatchNorm's ``epsilon`` and ``momentum`` to its kernels as float32 attributes, also
-    for float64 tensors (measured on Paddle 3.3.1): eps 1e-5 is used as 9.99999974e-06 and the
-    running average moves by 1 - float32(0.9) = 0.10000002384. In float64 mode both show up as
-    1e-8..1e-7 relative differences in training. A torch layer whose eps equals Paddle's, and whose
-    momentum equals ``1 - paddle momentum``, up to that rounding gets Paddle's exact values; any
-    other value is a porting bug and is left alone for the comparison to catch.
+    Measured on Paddle 3.3.1 in float64 (tests/verify/test_alignment.py): BatchNorm, LayerNorm and
+    InstanceNorm normalise with float32(eps); GroupNorm uses the float64 value and is not aligned.
+    """
+    import paddle
+    from torch import nn
+    from torch.nn.modules.batchnorm import _BatchNorm
+    from torch.nn.modules.instancenorm import _InstanceNorm
+
+    return (
+        (_BatchNorm, (paddle.nn.layer.norm._BatchNormBase, paddle.nn.BatchNorm)),
+        (_InstanceNorm, (paddle.nn.layer.norm._InstanceNormBase,)),
+        (nn.LayerNorm, (paddle.nn.LayerNorm,)),
+    )
+
+
+def align_normalization(paddle_model, torch_model, torch_to_paddle_path) -> list[str]:
+    """Give torch BatchNorm, LayerNorm and InstanceNorm the epsilon (and momentum) Paddle computes with.
+
+    Paddle hands these layers' ``epsilon`` and BatchNorm's ``momentum`` to its kernels as float32
+    attributes, also for float64 tensors (measured on Paddle 3.3.1): eps 1e-5 is used as
+    9.99999974e-06 and the running average moves by 1 - float32(0.9) = 0.10000002384. In float64
+    both show up as 1e-9..1e-7 relative differences where the variance is small, and in training. A
+    torch layer whose eps equals Paddle's, and whose momentum equals ``1 - paddle momentum``, up to
+    that rounding gets Paddle's exact values; any other value is a porting bug and is left alone for
+    the comparison to catch. Returns the torch paths changed.
     """
     from torch.nn.modules.batchnorm import _BatchNorm
 
+    kinds = _float32_epsilon_kinds()
     paddle_layers = dict(paddle_model.named_sublayers())
     aligned = []
     for path, module in torch_model.named_modules():
         layer = paddle_layers.get(torch_to_paddle_path(path))
-        if not isinstance(module, _BatchNorm) or layer is None:
+        if layer is None or not any(
+            isinstance(module, torch_kind) and isinstance(layer, paddle_kinds)
+            for torch_kind, paddle_kinds in kinds
+        ):
             continue
         eps, momentum = getattr(layer, "_epsilon", None), getattr(layer, "_momentum", None)
-        before = (module.eps, module.momentum)
+        before = (module.eps, getattr(module, "momentum", None))
         if eps is not None and abs(module.eps - eps) <= 1e-7 * eps:
             module.eps = float(np.float32(eps))
         if (
-            momentum is not None
+            isinstance(module, _BatchNorm)
+            and momentum is not None
             and module.momentum is not None
             and abs(module.momentum - (1 - momentum)) < 1e-6
         ):
             module.momentum = 1.0 - float(np.float32(momentum))
-        if (module.eps, module.momentum) != before:
+        if (module.eps, getattr(module, "momentum", None)) != before:
             aligned.append(path)
     return aligned
 

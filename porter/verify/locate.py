@@ -8,7 +8,9 @@ are ever held in memory.
 
 The *first divergent layer* is the first call, in torch completion order, whose inputs agree but
 whose output does not: that layer (or, for a container, code in its own ``forward``) is broken.
-Completion order puts children before their container, so the innermost culprit comes first.
+Completion order puts children before their container, so the innermost culprit comes first. A call
+Paddle makes and torch never does (an activation the port forgot to apply) is the culprit instead
+when the next call both sides make receives a different input, and nothing diverged before it.
 """
 
 from __future__ import annotations
@@ -20,9 +22,20 @@ from typing import Any
 
 import numpy as np
 
-from porter.verify.compare import Tolerance, compare_outputs, is_tensor, to_numpy
+from porter.verify.compare import (
+    FIXED_FLOAT32_RTOL,
+    FLOAT32,
+    Comparison,
+    Tolerance,
+    compare_outputs,
+    is_tensor,
+    judge,
+    observe_outputs,
+    to_numpy,
+)
 
 ROOT = "(model)"
+MISSING = "(never called)"
 
 
 def snapshot(value: Any) -> Any:
@@ -104,6 +117,21 @@ def _run_torch(model, inputs: tuple, recorder: _Recorder) -> None:
             handle.remove()
 
 
+# call key -> (layer type, tensor inputs, output)
+Calls = dict[str, tuple[str, list[np.ndarray], Any]]
+
+
+def record(model, inputs: tuple, framework: str) -> Calls:
+    """Every layer call of one model in completion order: its type, tensor inputs and output."""
+    calls: Calls = {}
+
+    def keep(path, call, kind, call_inputs, output):
+        calls[call_key(path, call)] = (kind, call_inputs, output)
+
+    (_run_paddle if framework == "paddle" else _run_torch)(model, inputs, _Recorder(keep))
+    return calls
+
+
 @dataclass(frozen=True)
 class LayerDiff:
     """One layer call compared across the frameworks."""
@@ -138,10 +166,13 @@ class Divergence:
     only_in_paddle: tuple[str, ...]
     only_in_torch: tuple[str, ...]
     torch_error: str = ""  # the torch forward raised: where and what
+    located_in: str = ""  # the dtype both models ran in
+    bound: str = ""  # the per-layer bound, in words
 
     def ranked(self) -> list[LayerDiff]:
         """Calls out of tolerance, most suspicious first.
 
+        0. the first divergent layer (a call torch never makes, when that is the culprit);
         1. culprits: inputs agree, output does not, and no sublayer of theirs is such a call
            (largest error first);
         2. containers of a culprit (their error is the culprit's);
@@ -155,12 +186,15 @@ class Divergence:
             return any(o is not d and o.order < d.order and o.path.startswith(prefix) for o in fresh)
 
         def rank(d: LayerDiff) -> tuple:
+            if d is self.first:
+                return (-1,)
             if d.inputs_agree:
                 group = 1 if contains_fresh(d) else 0
                 return (group, -d.output_rel, d.order)
             return (2, -d.introduced, d.order)
 
-        return sorted(failing, key=rank)
+        missing_first = [self.first] if self.first is not None and self.first not in self.layers else []
+        return missing_first + sorted(failing, key=rank)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -169,6 +203,7 @@ class Divergence:
             "only_in_paddle": list(self.only_in_paddle),
             "only_in_torch": list(self.only_in_torch),
             "torch_error": self.torch_error,
+            "located_in": self.located_in,
         }
 
     def render(self, limit: int = 10) -> str:
@@ -186,10 +221,17 @@ class Divergence:
                 else f"paddle {f.paddle_type}, torch {f.torch_type}"
             )
             why = f.problem or f"output max rel {f.output_rel:.3e}"
-            lines.append(
-                f"first divergent layer: {f.key} ({types}): inputs agree (max rel {f.input_rel:.1e}), "
-                f"output differs ({why})"
-            )
+            if f.torch_type == MISSING:
+                lines.append(f"first divergent layer: {f.key} ({f.paddle_type}): {f.problem}")
+            else:
+                lines.append(
+                    f"first divergent layer: {f.key} ({types}): inputs agree (max rel {f.input_rel:.1e}), "
+                    f"output differs ({why})"
+                )
+        if self.located_in or self.bound:
+            where = f" in {self.located_in}" if self.located_in else ""
+            bound = f", every layer call judged by {self.bound}" if self.bound else ""
+            lines.append(f"  (both models rerun{where} with hooks{bound})")
         ranked = self.ranked()
         if ranked:
             width = max(len(d.key) for d in ranked[:limit])
@@ -231,14 +273,32 @@ def locate(
     tolerance: Tolerance,
     *,
     torch_to_paddle_path: Callable[[str], str] = lambda path: path,
+    located_in: str = "",
+    float64: tuple[Calls, Calls] | None = None,
 ) -> Divergence:
-    """Run both models with hooks and compare every layer call; both must already be in eval mode."""
-    paddle_calls: dict[str, tuple[str, list[np.ndarray], Any]] = {}
+    """Run both models with hooks and compare every layer call; both must already be in eval mode.
 
-    def keep(path, call, kind, inputs, output):
-        paddle_calls[call_key(path, call)] = (kind, inputs, output)
+    Each call is judged against ``tolerance``; or, given ``float64`` (the (Paddle, torch) calls
+    ``record``ed in a float64 pass), by the float32 rounding check: the call's float32 difference
+    must be explained by each side's own float32-vs-float64 difference at that call.
+    """
+    paddle_calls = record(paddle_model, paddle_inputs, "paddle")
+    paddle_order = list(paddle_calls)
 
-    _run_paddle(paddle_model, paddle_inputs, _Recorder(keep))
+    def judged(
+        paddle_value, torch_value, root: str, paddle_key: str, torch_key: str, part: int
+    ) -> Comparison:
+        if float64 is None:
+            return compare_outputs(paddle_value, torch_value, tolerance, root=root)
+        own = (float64[0].get(paddle_key), float64[1].get(torch_key))
+        if None in own:  # a call only one float64 pass made: no rounding to measure, the fixed bound
+            return compare_outputs(paddle_value, torch_value, Tolerance(FIXED_FLOAT32_RTOL), root=root)
+        return judge(
+            FLOAT32,
+            tolerance,
+            observe_outputs(paddle_value, torch_value, root),
+            observe_outputs(own[0][part], own[1][part], root),
+        )
 
     diffs: list[LayerDiff] = []
     only_torch: list[str] = []
@@ -250,8 +310,8 @@ def locate(
             only_torch.append(key)
             return
         paddle_kind, paddle_inputs_, paddle_output = paddle_calls.pop(paddle_key)
-        ins = compare_outputs(paddle_inputs_, inputs, tolerance, root="input")
-        outs = compare_outputs(paddle_output, output, tolerance, root="output")
+        ins = judged(paddle_inputs_, inputs, "input", paddle_key, key, 1)
+        outs = judged(paddle_output, output, "output", paddle_key, key, 2)
         input_rel, _ = _max_rel(ins)
         output_rel, problem = _max_rel(outs)
         diffs.append(
@@ -277,10 +337,55 @@ def locate(
     except Exception as error:  # a broken port may crash mid-forward; what ran so far still counts
         torch_error = f"in {recorder.innermost_open()}: {type(error).__name__}: {error}"
     first = next((d for d in diffs if d.inputs_agree and not d.outputs_agree), None)
+    torch_calls = defaultdict(int)
+    for path in [d.path for d in diffs] + [key.partition("#")[0] for key in only_torch]:
+        torch_calls[torch_to_paddle_path(path) or ROOT] += 1
+    missing = _missing_culprit(paddle_order, paddle_calls, diffs, first, torch_calls)
     return Divergence(
-        first=first,
+        first=missing or first,
         layers=tuple(diffs),
         only_in_paddle=tuple(paddle_calls),
         only_in_torch=tuple(only_torch),
         torch_error=torch_error,
+        located_in=located_in,
+        bound=(
+            f"|t32-p32| <= |p32-p64| + |t32-t64| + {tolerance.describe()}"
+            if float64
+            else tolerance.describe()
+        ),
     )
+
+
+def _missing_culprit(
+    paddle_order: list[str],
+    unmatched: Mapping[str, Any],
+    diffs: list[LayerDiff],
+    first: LayerDiff | None,
+    torch_calls: Mapping[str, int],
+) -> LayerDiff | None:
+    """A call only Paddle makes, right before a call both make whose input no longer agrees.
+
+    Taken when nothing matched diverged earlier in Paddle's order (``first``, if any, comes later:
+    typically the container whose ``forward`` skipped the call)."""
+    position = {key: index for index, key in enumerate(paddle_order)}
+    by_paddle_key = {d.paddle_key: d for d in diffs}
+    first_at = position.get(first.paddle_key, len(paddle_order)) if first else len(paddle_order)
+    for index, key in enumerate(paddle_order[:first_at]):
+        if key not in unmatched:
+            continue
+        after = next((by_paddle_key[k] for k in paddle_order[index + 1 :] if k in by_paddle_key), None)
+        if after is not None and not after.inputs_agree:
+            kind, path = unmatched[key][0], key.partition("#")[0]
+            paddle_count = sum(k.partition("#")[0] == path for k in paddle_order)
+            calls = (
+                "torch never does"
+                if not torch_calls.get(path)
+                else f"{paddle_count} times in Paddle, {torch_calls[path]} in torch (calls pair up in order)"
+            )
+            return LayerDiff(
+                order=-1, key=key, path=path, paddle_key=key, torch_type=MISSING, paddle_type=kind,
+                input_rel=0.0, output_rel=float("inf"), inputs_agree=True, outputs_agree=False,
+                problem=f"Paddle calls this {kind}, {calls}; the next call, {after.key}, receives a different "
+                f"input (max rel {after.input_rel:.3e})",
+            )  # fmt: skip
+    return None

@@ -18,23 +18,15 @@ framework differences are handled openly rather than hidden:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from porter.verify import runtime
-from porter.verify.compare import (
-    Comparison,
-    Tolerance,
-    compare_arrays,
-    compare_named,
-    flatten,
-    largest_magnitude,
-    resolution_floor,
-    to_numpy,
-)
+from porter.verify.compare import Observed, flatten, largest_magnitude, observe_named, to_numpy
 
 OPTIMIZERS = ("momentum", "adam")
 MOMENTUM = 0.9
@@ -118,19 +110,18 @@ def _torch_grads(torch_model) -> dict[str, np.ndarray]:
     }
 
 
-def gradient_parity(
+def gradients(
     paddle_model,
     torch_model,
     paddle_inputs: tuple,
     torch_inputs: tuple,
     plan,
-    tolerance: Tolerance,
     *,
     dtype: str,
     device: runtime.Device,
     seed: int,
-) -> Comparison:
-    """Gradients of the same weighted-sum loss, per torch parameter name (eval mode)."""
+) -> Observed:
+    """Gradients of the same weighted-sum loss on both sides, per torch parameter name (eval mode)."""
     paddle_model.clear_gradients()
     torch_model.zero_grad(set_to_none=True)
     paddle_out = paddle_model(*paddle_inputs)
@@ -139,14 +130,21 @@ def gradient_parity(
     weighted_sum(torch_model(*torch_inputs), weights, lambda a: runtime.to_torch(a, device)).backward()
     torch_grads = _torch_grads(torch_model)
     reference = in_torch_layout(plan, _paddle_grads(paddle_model), set(torch_grads))
-    return compare_named(reference, torch_grads, tolerance)
+    paddle_model.clear_gradients()
+    torch_model.zero_grad(set_to_none=True)
+    return observe_named(reference, torch_grads)
 
 
 # --- training -------------------------------------------------------------------------------------
 
 
-def disable_dropout(paddle_model, torch_model) -> list[str]:
-    """Set p = 0 on every dropout layer of both models; returns the layer paths changed."""
+@contextlib.contextmanager
+def dropout_disabled(paddle_model, torch_model) -> Iterator[list[str]]:
+    """Set p = 0 on every dropout layer of both models while the block runs; yields the layers changed.
+
+    Restored afterwards: an eval-mode forward pass must still see Paddle's ``downscale_in_infer``
+    dropout scale its output by ``1 - p``.
+    """
     import paddle
     from torch.nn.modules.dropout import _DropoutNd
 
@@ -157,16 +155,24 @@ def disable_dropout(paddle_model, torch_model) -> list[str]:
         paddle.nn.AlphaDropout,
         paddle.nn.FeatureAlphaDropout,
     )
-    changed = []
-    for path, layer in paddle_model.named_sublayers():
-        if isinstance(layer, paddle_kinds) and layer.p:
+    changed = [
+        (f"paddle:{path}", layer)
+        for path, layer in paddle_model.named_sublayers()
+        if isinstance(layer, paddle_kinds) and layer.p
+    ]
+    changed += [
+        (f"torch:{path}", module)
+        for path, module in torch_model.named_modules()
+        if isinstance(module, _DropoutNd) and module.p
+    ]
+    before = [layer.p for _, layer in changed]
+    try:
+        for _, layer in changed:
             layer.p = 0.0
-            changed.append(f"paddle:{path}")
-    for path, module in torch_model.named_modules():
-        if isinstance(module, _DropoutNd) and module.p:
-            module.p = 0.0
-            changed.append(f"torch:{path}")
-    return changed
+        yield [name for name, _ in changed]
+    finally:
+        for (_, layer), p in zip(changed, before, strict=True):
+            layer.p = p
 
 
 def make_optimizers(name: str, paddle_model, torch_model, lr: float):
@@ -216,34 +222,15 @@ class RunningVarNote:
 
 
 @dataclass(frozen=True)
-class TrainReport:
-    optimizer: str
+class TrainRun:
+    """One dtype's training on both sides: the losses, and every judged tensor after the last step."""
+
+    dtype: str
     learning_rate: float
-    steps: int
     batch_shape: tuple[int, ...]
     losses: tuple[StepLoss, ...]
-    loss_comparison: Comparison
-    weights: Comparison  # parameters and BatchNorm running means after the last step
+    observed: Observed  # "loss per step", then parameters and BatchNorm running means, with their scales
     running_var: tuple[RunningVarNote, ...]
-    dropout_disabled: tuple[str, ...]
-
-    @property
-    def passed(self) -> bool:
-        return self.loss_comparison.passed and self.weights.passed
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "passed": self.passed,
-            "optimizer": self.optimizer,
-            "learning_rate": self.learning_rate,
-            "steps": self.steps,
-            "batch_shape": list(self.batch_shape),
-            "losses": [{**asdict(s), "rel": s.rel} for s in self.losses],
-            "loss_comparison": self.loss_comparison.to_dict(),
-            "weights": self.weights.to_dict(),
-            "running_var": [asdict(n) for n in self.running_var],
-            "dropout_disabled": list(self.dropout_disabled),
-        }
 
 
 def layer_scales(
@@ -272,32 +259,20 @@ def layer_scales(
     return scales
 
 
-def compare_trained(
-    reference: dict[str, np.ndarray],
-    other: dict[str, np.ndarray],
-    tolerance: Tolerance,
-    scales: dict[str, float],
-) -> Comparison:
-    """Weights after training, each judged against ``scales`` (see ``layer_scales``) where given."""
-    floored = Tolerance(rtol=tolerance.rtol, atol=max(tolerance.atol, resolution_floor(reference)))
-    return Comparison(
-        tuple(
-            compare_arrays(key, reference[key], other[key], floored, scale=scales.get(key))
-            for key in reference
-        ),
-        floored,
-    )
-
-
 def _is_running_var(link) -> bool:
     return link.kind.endswith("running_var")
 
 
-def train_parity(
+def first_step_learning_rate(optimizer: str, paddle_model) -> float:
+    """``auto_learning_rate`` from the Paddle side's current gradient."""
+    params = [to_numpy(p) for p in paddle_model.parameters() if not p.stop_gradient]
+    return auto_learning_rate(optimizer, params, list(_paddle_grads(paddle_model).values()))
+
+
+def train_run(
     paddle_model,
     torch_model,
     plan,
-    tolerance: Tolerance,
     *,
     steps: int,
     batch_shapes: list[tuple[int, ...]],
@@ -306,14 +281,14 @@ def train_parity(
     seed: int,
     optimizer: str = "momentum",
     lr: float | None = None,
-) -> TrainReport:
+) -> TrainRun:
     """``steps`` optimizer steps on both sides from the same weights, on seeded batches.
 
-    ``lr=None`` picks the rate from the Paddle side's first gradient (``auto_learning_rate``).
+    ``lr=None`` picks the rate from the Paddle side's first gradient (``auto_learning_rate``); the
+    verdict passes the rate of its first run to the second, so both dtypes train alike.
     """
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {optimizer!r}")
-    dropped = disable_dropout(paddle_model, torch_model)
     paddle_model.train()
     torch_model.train()
     paddle_opt = torch_opt = None
@@ -334,13 +309,13 @@ def train_parity(
         paddle_loss.backward()
         torch_loss.backward()
         if paddle_opt is None:
-            if lr is None:
-                params = [to_numpy(p) for p in paddle_model.parameters() if not p.stop_gradient]
-                lr = auto_learning_rate(optimizer, params, list(_paddle_grads(paddle_model).values()))
+            lr = first_step_learning_rate(optimizer, paddle_model) if lr is None else lr
             paddle_opt, torch_opt = make_optimizers(optimizer, paddle_model, torch_model, lr)
         paddle_opt.step()
         torch_opt.step()
         losses.append(StepLoss(step + 1, float(to_numpy(paddle_loss)), float(to_numpy(torch_loss))))
+    paddle_model.clear_gradients()
+    torch_model.zero_grad(set_to_none=True)
     paddle_model.eval()
     torch_model.eval()
 
@@ -356,37 +331,22 @@ def train_parity(
         link.torch_key: paddle_state[link.paddle_key] for link in plan.links if _is_running_var(link)
     }
     parameters = {name for name, _ in torch_model.named_parameters()}
-    weights = compare_trained(
-        reference,
-        {key: torch_state[key] for key in judged},
-        tolerance,
-        layer_scales(reference, parameters, running_vars),
-    )
     notes = []
     for link in plan.links:
         if _is_running_var(link):
             ref, other = paddle_state[link.paddle_key], torch_state[link.torch_key]
-            metrics = compare_arrays(link.torch_key, ref, other, tolerance)
-            notes.append(RunningVarNote(link.torch_key, metrics.max_rel, float(np.mean(other / ref))))
-    loss_comparison = Comparison(
-        (
-            compare_arrays(
-                "loss per step",
-                np.array([s.paddle for s in losses]),
-                np.array([s.torch for s in losses]),
-                tolerance,
-            ),
-        ),
-        tolerance,
-    )
-    return TrainReport(
-        optimizer=optimizer,
+            max_rel = largest_magnitude(other - ref) / max(largest_magnitude(ref), np.finfo(ref.dtype).tiny)
+            notes.append(RunningVarNote(link.torch_key, max_rel, float(np.mean(other / ref))))
+    loss = "loss per step"
+    return TrainRun(
+        dtype=dtype,
         learning_rate=lr,
-        steps=steps,
         batch_shape=tuple(batch_shapes[0]),
         losses=tuple(losses),
-        loss_comparison=loss_comparison,
-        weights=weights,
+        observed=observe_named(
+            {loss: np.array([s.paddle for s in losses]), **reference},
+            {loss: np.array([s.torch for s in losses]), **{key: torch_state[key] for key in judged}},
+            layer_scales(reference, parameters, running_vars),
+        ),
         running_var=tuple(notes),
-        dropout_disabled=tuple(dropped),
     )

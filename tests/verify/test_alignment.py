@@ -5,7 +5,7 @@ import paddle
 import pytest
 import torch
 
-from porter.verify.alignment import align_avg_pool_backward
+from porter.verify.alignment import align_avg_pool_backward, align_normalization
 
 POOLS = [
     pytest.param(
@@ -105,3 +105,53 @@ def test_an_unbatched_input_is_aligned_too():
     ):
         torch_model(torch_x).sum().backward()
     assert _rel(paddle_x.grad.numpy()[0], torch_x.grad.numpy()) < 1e-15
+
+
+# --- normalisation epsilon: float32 in Paddle's BatchNorm, LayerNorm and InstanceNorm kernels ----------
+# (BatchNorm: tests/verify/test_train.py, test_paddle_batch_norm_attributes_are_float32)
+
+NORMS = [
+    pytest.param(lambda: paddle.nn.LayerNorm(6), lambda: torch.nn.LayerNorm(6), True, id="layer-norm"),
+    pytest.param(
+        lambda: paddle.nn.InstanceNorm2D(4),
+        lambda: torch.nn.InstanceNorm2d(4, affine=True),
+        True,
+        id="instance-norm",
+    ),
+    pytest.param(
+        lambda: paddle.nn.GroupNorm(2, 4), lambda: torch.nn.GroupNorm(2, 4), False, id="group-norm-exact"
+    ),
+]
+
+
+def _norm_outputs(make_paddle, make_torch, *, aligned: bool):
+    """float64 outputs of a Paddle and a torch normalisation on an input whose variance (~1e-5) makes
+    eps matter; the torch one aligned by ``align_normalization`` or not."""
+    x = np.random.default_rng(0).standard_normal((2, 4, 6, 6)) * 3e-3
+    paddle_model = paddle.nn.Sequential(make_paddle())
+    torch_model = torch.nn.Sequential(make_torch()).double().eval()
+    paddle_model.to(dtype="float64")
+    paddle_model.eval()
+    changed = align_normalization(paddle_model, torch_model, lambda path: path) if aligned else []
+    with torch.no_grad():
+        torch_out = torch_model(torch.tensor(x)).numpy()
+    return paddle_model(paddle.to_tensor(x)).numpy(), torch_out, changed
+
+
+@pytest.mark.parametrize(("make_paddle", "make_torch", "float32_eps"), NORMS)
+def test_paddle_normalises_with_a_float32_epsilon_and_the_alignment_reproduces_it(
+    make_paddle, make_torch, float32_eps
+):
+    paddle_out, torch_out, _ = _norm_outputs(make_paddle, make_torch, aligned=False)
+    assert (_rel(paddle_out, torch_out) > 1e-9) == float32_eps  # 1e-5 vs 9.99999974e-06 on variance 1e-5
+    paddle_out, torch_out, changed = _norm_outputs(make_paddle, make_torch, aligned=True)
+    assert _rel(paddle_out, torch_out) < 1e-14
+    assert changed == (["0"] if float32_eps else [])
+
+
+def test_a_different_epsilon_is_a_bug_and_left_alone():
+    paddle_out, torch_out, changed = _norm_outputs(
+        lambda: paddle.nn.LayerNorm(6, epsilon=1e-6), lambda: torch.nn.LayerNorm(6), aligned=True
+    )
+    assert changed == []
+    assert _rel(paddle_out, torch_out) > 1e-3

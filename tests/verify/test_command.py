@@ -66,7 +66,8 @@ def test_user_pair_from_a_file_passes(pair_file, capsys):
     )
     out = capsys.readouterr().out
     assert code == 0, out
-    assert out.startswith("PaddleMLP: PASS  (float32, cpu, seed 0, input 2x4")
+    assert out.startswith("PaddleMLP: PASS  (float64 + float32, cpu, seed 0, input 2x4")
+    assert "verdict   PASS, held by the float64 proof and float32 rounding check" in out
 
 
 def test_kwargs_reach_both_factories_and_json_is_strict(pair_file, tmp_path):
@@ -83,9 +84,12 @@ def test_kwargs_reach_both_factories_and_json_is_strict(pair_file, tmp_path):
     (result,) = data["results"]
     assert data["passed"] and result["verdict"] == "PASS"
     assert result["settings"]["dtype"] == "float64"
-    grads = {t["name"]: t["shape"] for t in result["gradients"]["tensors"]}
+    assert result["decided_by"] == "held by the float64 proof"
+    backward = result["sections"]["backward"]
+    assert list(backward["checks"]) == ["float64"]  # --dtype float64: one pass, the proof alone
+    grads = {t["name"]: t["shape"] for t in backward["checks"]["float64"]["tensors"]}
     assert grads["fc1.weight"] == [5, 4]  # torch layout: Paddle's [4, 5] gradient transposed back
-    assert len(result["train"]["losses"]) == 2
+    assert len(result["train"]["losses"]["float64"]) == 2
 
 
 def test_broken_pair_exits_1_and_names_the_layer(pair_file, tmp_path, capsys):
@@ -101,6 +105,7 @@ def test_broken_pair_exits_1_and_names_the_layer(pair_file, tmp_path, capsys):
     assert "first divergent layer: act (paddle ReLU, torch Tanh)" in out
     data = json.loads(report.read_text(), parse_constant=pytest.fail)
     assert data["results"][0]["divergence"]["first_divergent_layer"]["key"] == "act"
+    assert data["results"][0]["failed_checks"] == ["forward float64", "forward float32"]
 
 
 def test_dotted_module_specs_work(capsys):
@@ -178,7 +183,7 @@ def test_a_paddle_file_is_converted_then_each_model_verified(capsys):
     code = _run([str(lenet_file), "--input-shape", "1,1,28,28"])
     out = capsys.readouterr().out
     assert code == 0, out
-    rows = [line.split()[:2] for line in out.splitlines()[1:]]
+    rows = [line.split()[:2] for line in out.splitlines()[1:3]]
     assert rows == [["lenet", "PASS"], ["LeNet", "PASS"]]  # the factory, then the class
 
 

@@ -2,37 +2,32 @@
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from porter.verify.compare import (
+    FLOAT32,
+    FLOAT64,
+    STRICT_RTOL,
+    Observed,
     Tolerance,
     compare_arrays,
     compare_outputs,
+    judge,
     render_table,
-    tolerance_for,
 )
 
-F32 = tolerance_for("float32")
+F32 = Tolerance(rtol=1e-5)  # a fixed float32 bound, as the fallback uses
+F64 = Tolerance()
 
 
 def _ref(shape=(4, 8), seed=0):
     return np.random.default_rng(seed).standard_normal(shape).astype("float32")
 
 
-@pytest.mark.parametrize(
-    ("dtype", "rtol"),
-    [("float32", 1e-5), ("float64", 1e-10)],
-)
-def test_default_tolerance_per_dtype(dtype, rtol):
-    assert tolerance_for(dtype) == Tolerance(rtol=rtol, atol=0.0)
-
-
-def test_overrides_replace_the_defaults():
-    assert tolerance_for("float64", rtol=1e-6, atol=1e-9) == Tolerance(rtol=1e-6, atol=1e-9)
-
-
-def test_unknown_dtype_is_a_clear_error():
-    with pytest.raises(ValueError, match="no default tolerance for dtype 'float16'"):
-        tolerance_for("float16")
+def test_the_default_bound_is_the_strict_float64_one():
+    assert Tolerance() == Tolerance(rtol=STRICT_RTOL, atol=0.0) == Tolerance(rtol=1e-10)
 
 
 def test_float_noise_within_the_output_scale_passes():
@@ -57,7 +52,7 @@ def test_float64_rule_rejects_float32_sized_noise():
     ref = _ref().astype("float64")
     other = ref * (1 + 1e-7)
     assert compare_arrays("out", ref, other, F32).passed
-    assert not compare_arrays("out", ref, other, tolerance_for("float64")).passed
+    assert not compare_arrays("out", ref, other, F64).passed
 
 
 @pytest.mark.parametrize(
@@ -180,6 +175,101 @@ def test_table_lists_failures_first_with_metrics():
     other = {"a": _ref(), "b": -_ref(seed=4)}
     table = render_table(compare_outputs(ref, other, F32), failures_first=True)
     lines = table.splitlines()
-    assert "max abs" in lines[0] and "cosine" in lines[0] and "worst index" in lines[0]
+    assert (
+        "max abs" in lines[0]
+        and "of bound" in lines[0]
+        and "cosine" in lines[0]
+        and "worst index" in lines[0]
+    )
     assert lines[1].split()[:2] == ["output['b']", "FAIL"]
     assert lines[2].split()[:2] == ["output['a']", "ok"]
+
+
+# --- the float32 check: the difference must be explained by each side's own rounding ---------------
+
+
+def _sides(seed=0, shape=(4, 8)):
+    """A float64 "exact" result and both sides' float32 results with independent rounding."""
+    rng = np.random.default_rng(seed)
+    exact = rng.standard_normal(shape)
+    paddle32 = (exact * (1 + 3e-7 * rng.standard_normal(shape))).astype("float32")
+    torch32 = (exact * (1 + 3e-7 * rng.standard_normal(shape))).astype("float32")
+    return exact, paddle32, torch32
+
+
+def test_a_float32_difference_within_both_sides_rounding_passes():
+    exact, paddle32, torch32 = _sides()
+    metrics = compare_arrays("out", paddle32, torch32, F64, own_float64=(exact, exact))
+    assert metrics.passed
+    assert metrics.max_rel > 1e-7  # far beyond the float64 bound: only the rounding explains it
+    assert metrics.rounding[0] > 0 and metrics.rounding[1] > 0
+    assert 0 < metrics.bound_use <= 1
+
+
+def test_a_float32_difference_beyond_the_rounding_fails_where_it_happens():
+    exact, paddle32, torch32 = _sides()
+    torch64 = exact.copy()
+    torch64[1, 2] *= 1 + 1e-5  # a bug of 1e-5 in one element (in torch's function: both dtypes carry it)
+    torch32 = torch32.copy()
+    torch32[1, 2] = np.float32(torch64[1, 2])
+    metrics = compare_arrays("out", paddle32, torch32, F64, own_float64=(exact, torch64))
+    assert not metrics.passed
+    assert metrics.worst_index == (1, 2)
+    assert metrics.mismatch_share == pytest.approx(1 / paddle32.size)
+
+
+def test_a_float32_only_deviation_counts_as_that_side_s_rounding():
+    # torch32 far from torch64 while torch64 equals paddle64: whatever torch's float32 arithmetic did,
+    # it is torch's own rounding, which the float32 check accepts (the float64 proof holds).
+    exact, paddle32, torch32 = _sides()
+    torch32 = torch32 * np.float32(1 + 1e-5)
+    metrics = compare_arrays("out", paddle32, torch32, F64, own_float64=(exact, exact))
+    assert metrics.passed
+    assert metrics.rounding[1] > 5e-6
+
+
+def test_a_bug_does_not_enlarge_its_own_allowance():
+    # The bug is in torch's function, so torch's float64 result carries it too: torch32 - torch64 stays
+    # rounding-sized and cannot explain torch32 - paddle32.
+    exact, paddle32, torch32 = _sides()
+    buggy64 = exact * (1 + 1e-5)
+    buggy32 = (buggy64 * (1 + 3e-7 * np.random.default_rng(3).standard_normal(exact.shape))).astype("float32")
+    metrics = compare_arrays("out", paddle32, buggy32, F64, own_float64=(exact, buggy64))
+    assert not metrics.passed
+    assert max(metrics.rounding) < 1e-6
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    paddle64=arrays(np.float64, 6, elements=st.floats(-1e3, 1e3)),
+    torch_offset=arrays(np.float64, 6, elements=st.floats(-1, 1)),
+    paddle_rounding=arrays(np.float64, 6, elements=st.floats(-1e-2, 1e-2)),
+    torch_rounding=arrays(np.float64, 6, elements=st.floats(-1e-2, 1e-2)),
+)
+def test_a_port_that_passes_float64_passes_float32_whatever_the_rounding(
+    paddle64, torch_offset, paddle_rounding, torch_rounding
+):
+    """The triangle inequality |t32-p32| <= |t32-t64| + |t64-p64| + |p64-p32|: with the float64 bound as
+    its floor, the float32 check cannot fail a port that the float64 check passes, on any machine."""
+    scale = float(np.abs(paddle64).max())
+    torch64 = paddle64 + torch_offset * F64.bound(scale)  # within the float64 bound
+    paddle32 = (paddle64 + paddle_rounding * scale).astype("float32")
+    torch32 = (torch64 + torch_rounding * scale).astype("float32")
+    assume(compare_arrays("out", paddle64, torch64, F64).passed)
+    assert compare_arrays("out", paddle32, torch32, F64, own_float64=(paddle64, torch64)).passed
+
+
+def test_judge_gives_the_float32_check_the_float64_bound_as_its_floor():
+    exact = {"w": np.array([1.0, -2.0, 0.5])}
+    same32 = {"w": exact["w"].astype("float32")}
+    # torch64 off by half the float64 bound, with no float32 rounding on either side to explain it
+    torch64 = {"w": exact["w"] + 0.5e-10 * 2.0 * np.array([1.0, 0.0, 0.0])}
+    float64 = Observed(exact, torch64)
+    assert judge(FLOAT64, F64, float64).passed
+    float32 = Observed(same32, {"w": same32["w"] + np.float32(0)})
+    assert judge(FLOAT32, F64, float32, float64).passed
+    buggy64 = {"w": exact["w"] * (1 + 1e-6)}  # a real difference: in the function, so in both dtypes
+    far = Observed(same32, {"w": buggy64["w"].astype("float32")})
+    comparison = judge(FLOAT32, F64, far, Observed(exact, buggy64))
+    assert not comparison.passed and comparison.check == FLOAT32
+    assert "rounding p / t" in render_table(comparison)

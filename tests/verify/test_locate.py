@@ -5,12 +5,12 @@ import paddle
 import pytest
 import torch
 
-from porter.verify.compare import tolerance_for
-from porter.verify.locate import call_key, locate
+from porter.verify.compare import Tolerance
+from porter.verify.locate import MISSING, call_key, locate
 from porter.weights.transfer import copy_paddle_to_torch
 from tests.verify import pairs
 
-F32 = tolerance_for("float32")
+F32 = Tolerance(rtol=1e-5)
 
 
 def _divergence(make_pair):
@@ -90,3 +90,53 @@ def test_renamed_modules_are_matched_through_the_rename():
     )
     assert {"trunk.conv", "trunk.bn", "trunk"} <= {d.key for d in divergence.layers}
     assert divergence.only_in_torch == ()
+
+
+class _ForgetsTheFirstRelu(pairs.TorchNet):
+    def forward(self, x):  # the port forgot the activation after the stem
+        x = self.relu(self.block(self.stem(x)))
+        return self.fc(self.head(torch.flatten(x, 1)))
+
+
+class _PaddleWithHeadActivation(pairs.PaddleNet):
+    def __init__(self):
+        super().__init__()
+        self.act = paddle.nn.Tanh()
+
+    def forward(self, x):
+        x = self.relu(self.block(self.relu(self.stem(x))))
+        return self.fc(self.act(self.head(paddle.flatten(x, 1))))
+
+
+class _TorchForgetsHeadActivation(pairs.TorchNet):
+    def __init__(self):
+        super().__init__()
+        self.act = torch.nn.Tanh()  # defined, never called
+
+
+def test_a_call_torch_never_makes_is_named_first_when_it_explains_the_next_input():
+    paddle.seed(1)
+    divergence = _divergence(lambda: (_PaddleWithHeadActivation(), _TorchForgetsHeadActivation()))
+    first = divergence.first
+    assert (first.key, first.paddle_type, first.torch_type) == ("act", "Tanh", MISSING)
+    assert divergence.ranked()[0] is first
+    text = divergence.render()
+    assert text.startswith("first divergent layer: act (Tanh): Paddle calls this Tanh, torch never does")
+    assert "the next call, fc, receives a different input" in text
+
+
+def test_a_shared_module_called_fewer_times_is_named_with_both_counts():
+    divergence = _divergence(lambda: (pairs.good_pair()[0], _ForgetsTheFirstRelu()))
+    assert divergence.first.path == "relu"
+    assert "2 times in Paddle, 1 in torch (calls pair up in order)" in divergence.render()
+
+
+def test_a_missing_call_after_the_real_culprit_does_not_take_its_place():
+    class BadStemAndForgetsLater(_TorchForgetsHeadActivation):
+        def __init__(self):
+            super().__init__()
+            self.relu = torch.nn.Sigmoid()  # diverges long before the forgotten activation
+
+    paddle.seed(1)
+    divergence = _divergence(lambda: (_PaddleWithHeadActivation(), BadStemAndForgetsLater()))
+    assert divergence.first.key == "relu"

@@ -6,15 +6,9 @@ import pytest
 import torch
 
 from porter import models
-from porter.verify.compare import Tolerance
+from porter.verify.compare import FLOAT64, Tolerance, judge, observe_named
 from porter.verify.parity import verify_pair
-from porter.verify.train import (
-    STEP_FRACTION,
-    auto_learning_rate,
-    compare_trained,
-    disable_dropout,
-    layer_scales,
-)
+from porter.verify.train import STEP_FRACTION, auto_learning_rate, dropout_disabled, layer_scales
 from tests.verify import pairs
 
 
@@ -94,25 +88,32 @@ def test_paddle_batch_norm_attributes_are_float32():
     assert np.abs(out - with_f64_eps).max() > 1e-10
 
 
-def test_disable_dropout_sets_p_to_zero_on_both_sides():
+def test_dropout_is_off_while_training_and_back_afterwards():
     paddle_model = paddle.nn.Sequential(
         paddle.nn.Linear(2, 2), paddle.nn.Dropout(0.5), paddle.nn.Dropout2D(0.2)
     )
     torch_model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Dropout(0.5), torch.nn.Dropout2d(0.2))
-    changed = disable_dropout(paddle_model, torch_model)
-    assert changed == ["paddle:1", "paddle:2", "torch:1", "torch:2"]
-    assert paddle_model[1].p == 0 and torch_model[2].p == 0
+    with dropout_disabled(paddle_model, torch_model) as changed:
+        assert changed == ["paddle:1", "paddle:2", "torch:1", "torch:2"]
+        assert paddle_model[1].p == 0 and torch_model[2].p == 0
+    assert (paddle_model[1].p, paddle_model[2].p, torch_model[1].p, torch_model[2].p) == (0.5, 0.2, 0.5, 0.2)
 
 
 def test_backward_and_train_steps_pass_for_a_correct_port():
-    result = verify_pair(*pairs.good_pair(), pairs.INPUT_SHAPE, dtype="float64", backward=True, train_steps=3)
+    result = verify_pair(*pairs.good_pair(), pairs.INPUT_SHAPE, backward=True, train_steps=3)
     assert result.passed, result.render()
-    assert len(result.gradients.metrics) == 10  # every parameter of every layer
-    assert [s.step for s in result.train.losses] == [1, 2, 3]
+    for section in ("backward", "train"):
+        assert [c.check for c in result.section(section).checks] == ["float64", "float32"]
+    assert len(result.section("backward").get("float64").metrics) == 10  # every parameter of every layer
+    assert {dtype: [s.step for s in losses] for dtype, losses in result.train.losses.items()} == {
+        "float64": [1, 2, 3],
+        "float32": [1, 2, 3],
+    }
     (note,) = result.train.running_var
     assert note.torch_key == "block.bn.running_var"
     assert note.mean_ratio > 1  # torch's unbiased update is the larger one
-    assert "running_mean" in {m.name.rsplit(".", 1)[1] for m in result.train.weights.metrics}
+    trained = {m.name for m in result.section("train").get("float32").metrics}
+    assert {"loss per step", "block.bn.running_mean", "fc.weight"} <= trained
 
 
 @pytest.mark.parametrize("optimizer", ["momentum", "adam"])
@@ -136,10 +137,11 @@ def test_both_optimizers_match(optimizer):
 def test_a_literally_copied_batch_norm_momentum_fails_on_the_running_mean():
     paddle_model, torch_model = pairs.good_pair()
     torch_model.block.bn.momentum = 0.9  # Paddle's 0.9 means torch's 0.1
-    result = verify_pair(paddle_model, torch_model, pairs.INPUT_SHAPE, dtype="float64", train_steps=1)
-    assert result.forward.passed  # eval mode cannot see it
+    result = verify_pair(paddle_model, torch_model, pairs.INPUT_SHAPE, train_steps=1)
+    assert result.section("forward").passed  # eval mode cannot see it
     assert not result.passed
-    assert [m.name for m in result.train.weights.failures()] == ["block.bn.running_mean"]
+    for check in ("float64", "float32"):
+        assert [m.name for m in result.section("train").get(check).failures()] == ["block.bn.running_mean"]
 
 
 def test_wrong_gradient_only_is_caught_by_backward():
@@ -150,10 +152,12 @@ def test_wrong_gradient_only_is_caught_by_backward():
             )
 
     paddle_model, _ = pairs.good_pair()
-    result = verify_pair(paddle_model, DetachedHead(), pairs.INPUT_SHAPE, dtype="float64", backward=True)
-    assert result.forward.passed
+    result = verify_pair(paddle_model, DetachedHead(), pairs.INPUT_SHAPE, backward=True)
+    assert result.section("forward").passed
     assert not result.passed
-    failing = {m.name for m in result.gradients.failures()}
+    assert result.failed_checks() == ["backward float64", "backward float32"]
+    assert "caught by backward float64, backward float32" in result.render()
+    failing = {m.name for m in result.section("backward").get("float64").failures()}
     assert failing == {
         "stem.weight",
         "stem.bias",
@@ -181,7 +185,7 @@ def test_dropout_layers_are_named_in_the_train_report():
         def forward(self, x):
             return self.drop(super().forward(x))
 
-    result = verify_pair(PaddleDrop(), TorchDrop(), pairs.INPUT_SHAPE, dtype="float64", train_steps=2)
+    result = verify_pair(PaddleDrop(), TorchDrop(), pairs.INPUT_SHAPE, train_steps=2)
     assert result.passed, result.render()
     assert result.train.dropout_disabled == ("paddle:drop", "torch:drop")
     assert "dropout set to p=0 for training on: paddle:drop, torch:drop" in result.render()
@@ -222,8 +226,8 @@ def test_trained_tensors_are_judged_against_their_effect_on_the_layer_output():
     assert scales == {"bn.weight": 1.0, "bn.bias": 1.0, "bn.running_mean": 2.0, "fc.weight": 0.5}
 
     def failures(**changed):
-        other = {**reference, **changed}
-        return [m.name for m in compare_trained(reference, other, Tolerance(rtol=1e-10), scales).failures()]
+        observed = observe_named(reference, {**reference, **changed}, scales)
+        return [m.name for m in judge(FLOAT64, Tolerance(rtol=1e-10), observed).failures()]
 
     assert (
         failures(
@@ -236,19 +240,3 @@ def test_trained_tensors_are_judged_against_their_effect_on_the_layer_output():
     )
     assert failures(**{"bn.bias": reference["bn.bias"] * 1.01}) == ["bn.bias"]  # 1e-8 of gamma: real
     assert failures(**{"bn.running_mean": reference["bn.running_mean"] + 1e-9}) == ["bn.running_mean"]
-
-
-def test_a_float32_gap_is_rechecked_in_float64_and_a_real_bug_is_not_explained():
-    class DetachedHead(pairs.TorchNet):
-        def forward(self, x):
-            return self.fc(
-                self.head(torch.flatten(self.relu(self.block(self.relu(self.stem(x)))), 1).detach())
-            )
-
-    paddle_model, _ = pairs.good_pair()
-    result = verify_pair(paddle_model, DetachedHead(), pairs.INPUT_SHAPE, backward=True)
-    assert result.forward.passed
-    assert not result.passed
-    assert result.float64_recheck is not None and not result.float64_recheck.gradients.passed
-    assert not result.explained("gradients")
-    assert "backward  FAIL" in result.render()
