@@ -402,8 +402,10 @@ class _Pair:
 
         runtime.place_models(self.paddle, self.torch, "float32", self.place)
         self.paddle.set_state_dict(self.start_state)
-        runtime.place_models(self.paddle, self.torch, dtype, self.place)
+        # Transferred in float32, then both cast: the same values as a float64 transfer (the cast is
+        # exact) with half the memory (VGG-16's weights are 0.55 GB in float32).
         self.plan = copy_paddle_to_torch(self.paddle, self.torch, rename=self.rename)
+        runtime.place_models(self.paddle, self.torch, dtype, self.place)
         self.aligned_norms = align_normalization(self.paddle, self.torch, self.renamer)
         self.paddle.eval()
         self.torch.eval()
