@@ -179,3 +179,71 @@ def align_avg_pool_backward(
     finally:
         for handle in handles:
             handle.remove()
+
+
+def _paddle_hardsigmoid_constants() -> tuple[float, float]:
+    """(slope, offset) ``paddle.nn.Hardsigmoid`` computes with: the float32 attributes of its kernel."""
+    import inspect
+
+    import paddle
+
+    parameters = inspect.signature(paddle.nn.functional.hardsigmoid).parameters
+    return float(np.float32(parameters["slope"].default)), float(np.float32(parameters["offset"].default))
+
+
+def _is_downscale_dropout(module, layer) -> bool:
+    """A torch ``DownscaleInInferDropout`` (the helper porter writes) with the Paddle layer's p."""
+    import paddle
+
+    return (
+        type(module).__name__ == "DownscaleInInferDropout"
+        and isinstance(layer, paddle.nn.Dropout)
+        and getattr(layer, "mode", "") == "downscale_in_infer"
+        and getattr(module, "p", None) == layer.p
+    )
+
+
+@contextlib.contextmanager
+def align_float32_constants(
+    paddle_model, torch_model, torch_to_paddle_path: Callable[[str], str], dtype: str
+) -> Iterator[list[str]]:
+    """Give torch layers the float32 constants Paddle computes with in float64; yields their paths.
+
+    Measured on Paddle 3.3.1 in float64 (tests/verify/test_alignment.py): ``nn.Hardsigmoid`` computes
+    ``clip(float32(0.1666667) * x + 0.5, 0, 1)`` where ``torch.nn.Hardsigmoid`` uses exactly 1/6
+    (2e-8 relative apart), and ``Dropout(mode="downscale_in_infer")`` scales by ``float32(1 - p)`` in
+    eval mode where the written-out helper uses ``1 - p`` (4e-8 apart for p = 0.4). Only a torch layer
+    that computes the same function up to that rounding is changed, and only while the block runs;
+    in float32 both constants are what the arithmetic rounds to anyway. Calls made functionally inside
+    ``forward`` cannot be reached.
+    """
+    if dtype != "float64":
+        yield []
+        return
+    import paddle
+    import torch
+
+    slope, offset = _paddle_hardsigmoid_constants()
+
+    def hardsigmoid(module, inputs, output):
+        return torch.clamp(inputs[0] * slope + offset, 0.0, 1.0)
+
+    def downscale(module, inputs, output):
+        return None if module.training else inputs[0] * float(np.float32(1.0 - module.p))
+
+    paddle_layers = dict(paddle_model.named_sublayers())
+    handles, aligned = [], []
+    for path, module in torch_model.named_modules():
+        layer = paddle_layers.get(torch_to_paddle_path(path))
+        if isinstance(module, torch.nn.Hardsigmoid) and type(layer) is paddle.nn.Hardsigmoid:
+            handles.append(module.register_forward_hook(hardsigmoid))
+        elif _is_downscale_dropout(module, layer):
+            handles.append(module.register_forward_hook(downscale))
+        else:
+            continue
+        aligned.append(path)
+    try:
+        yield aligned
+    finally:
+        for handle in handles:
+            handle.remove()

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from porter.verify import runtime
-from porter.verify.alignment import align_avg_pool_backward, align_normalization
+from porter.verify.alignment import align_avg_pool_backward, align_float32_constants, align_normalization
 from porter.verify.compare import (
     FIXED32,
     FIXED_FLOAT32_RTOL,
@@ -373,6 +373,7 @@ class _Run:
     gradients: Observed | None = None
     train: TrainRun | None = None
     aligned_pools: list[str] = field(default_factory=list)
+    aligned_constants: list[str] = field(default_factory=list)
     dropout_disabled: list[str] = field(default_factory=list)
 
     def observed(self, section: str) -> Observed | None:
@@ -438,7 +439,10 @@ def _run(
     pair.start(dtype)
     place = pair.place
     paddle_inputs, torch_inputs = _inputs(pair, arrays32, dtype)
-    with align_avg_pool_backward(pair.paddle, pair.torch, pair.renamer, dtype) as pools:
+    with (
+        align_avg_pool_backward(pair.paddle, pair.torch, pair.renamer, dtype) as pools,
+        align_float32_constants(pair.paddle, pair.torch, pair.renamer, dtype) as constants,
+    ):
         stage.now = "the Paddle forward pass"
         with paddle.no_grad():
             paddle_out = snapshot(pair.paddle(*paddle_inputs))
@@ -447,8 +451,11 @@ def _run(
                 torch_out = snapshot(pair.torch(*torch_inputs))
         except Exception as error:  # a broken port may not even run; that is a verdict, not a crash
             message = f"torch forward raised {type(error).__name__}: {error}"
-            return _Run(dtype, Observed({}, {}, message), torch_error=message, aligned_pools=pools)
-        run = _Run(dtype, observe_outputs(paddle_out, torch_out), aligned_pools=pools)
+            return _Run(dtype, Observed({}, {}, message), torch_error=message, aligned_pools=pools,
+                        aligned_constants=constants)  # fmt: skip
+        run = _Run(
+            dtype, observe_outputs(paddle_out, torch_out), aligned_pools=pools, aligned_constants=constants
+        )
         if run.forward.structure_error:
             return run
         if backward:
@@ -608,22 +615,27 @@ def _locate(pair: _Pair, arrays32: list[np.ndarray], forward: Section, tolerance
     elif FLOAT32 in failed:
         pair.start("float64")
         paddle_inputs, torch_inputs = _inputs(pair, arrays32, "float64")
-        float64 = (record(pair.paddle, paddle_inputs, "paddle"), record(pair.torch, torch_inputs, "torch"))
+        with align_float32_constants(pair.paddle, pair.torch, pair.renamer, "float64"):
+            float64 = (
+                record(pair.paddle, paddle_inputs, "paddle"),
+                record(pair.torch, torch_inputs, "torch"),
+            )
         dtype, where, bound = "float32", "float32, each side's rounding measured by a float64 pass", tolerance
     else:
         dtype, where, bound = "float32", "float32", Tolerance(FIXED_FLOAT32_RTOL, tolerance.atol)
     pair.start(dtype)
     paddle_inputs, torch_inputs = _inputs(pair, arrays32, dtype)
-    return locate(
-        pair.paddle,
-        pair.torch,
-        paddle_inputs,
-        torch_inputs,
-        bound,
-        torch_to_paddle_path=pair.renamer,
-        located_in=where,
-        float64=float64,
-    )
+    with align_float32_constants(pair.paddle, pair.torch, pair.renamer, dtype):
+        return locate(
+            pair.paddle,
+            pair.torch,
+            paddle_inputs,
+            torch_inputs,
+            bound,
+            torch_to_paddle_path=pair.renamer,
+            located_in=where,
+            float64=float64,
+        )
 
 
 def _inputs(pair: _Pair, arrays32: list[np.ndarray], dtype: str) -> tuple[tuple, tuple]:
@@ -651,6 +663,12 @@ def _notes(pair: _Pair, runs: list[_Run], backward: bool, train_steps: int) -> l
         notes.append(
             f"average-pool backward of {len(pools)} torch layers scaled by float32(1/N) * N in float64, as "
             "Paddle computes it"
+        )
+    constants = max((run.aligned_constants for run in runs), key=len, default=[])
+    if constants:
+        notes.append(
+            f"{len(constants)} torch Hardsigmoid / downscale-in-infer dropout layers given Paddle's float32 "
+            "slope and scale in float64"
         )
     if backward:
         notes.append("backward runs in eval mode (BatchNorm uses running statistics, dropout is off)")

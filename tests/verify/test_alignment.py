@@ -5,7 +5,7 @@ import paddle
 import pytest
 import torch
 
-from porter.verify.alignment import align_avg_pool_backward, align_normalization
+from porter.verify.alignment import align_avg_pool_backward, align_float32_constants, align_normalization
 
 POOLS = [
     pytest.param(
@@ -154,4 +154,78 @@ def test_a_different_epsilon_is_a_bug_and_left_alone():
         lambda: paddle.nn.LayerNorm(6, epsilon=1e-6), lambda: torch.nn.LayerNorm(6), aligned=True
     )
     assert changed == []
+    assert _rel(paddle_out, torch_out) > 1e-3
+
+
+# --- float32 constants: Hardsigmoid's slope, downscale-in-infer dropout's scale -------------------
+
+
+def _constant_outputs(paddle_layer, torch_layer, *, aligned: bool):
+    """Paddle's and torch's float64 outputs and input gradients of one eval-mode layer, and the aligned paths."""
+    x = np.random.default_rng(1).uniform(-4, 4, (3, 64))
+    paddle_model, torch_model = paddle.nn.Sequential(paddle_layer), torch.nn.Sequential(torch_layer).double()
+    paddle_model.eval(), torch_model.eval()
+    paddle_x = paddle.to_tensor(x, stop_gradient=False)
+    paddle_out = paddle_model(paddle_x)
+    paddle_out.sum().backward()
+    torch_x = torch.tensor(x, requires_grad=True)
+    with align_float32_constants(
+        paddle_model, torch_model, lambda p: p, "float64" if aligned else "float32"
+    ) as paths:
+        torch_out = torch_model(torch_x)
+        torch_out.sum().backward()
+    outputs = (paddle_out.numpy(), torch_out.detach().numpy())
+    return outputs, (paddle_x.grad.numpy(), torch_x.grad.numpy()), paths
+
+
+def _downscale_dropout(p):
+    from porter.convert.helpers.layers import DownscaleInInferDropout
+
+    return DownscaleInInferDropout(p)
+
+
+CONSTANT_LAYERS = [
+    pytest.param(paddle.nn.Hardsigmoid, torch.nn.Hardsigmoid, id="hardsigmoid"),
+    pytest.param(
+        lambda: paddle.nn.Dropout(0.4, mode="downscale_in_infer"),
+        lambda: _downscale_dropout(0.4),
+        id="dropout-0.4",
+    ),
+    pytest.param(
+        lambda: paddle.nn.Dropout(0.7, mode="downscale_in_infer"),
+        lambda: _downscale_dropout(0.7),
+        id="dropout-0.7",
+    ),
+]
+
+
+@pytest.mark.parametrize(("make_paddle", "make_torch"), CONSTANT_LAYERS)
+def test_paddle_computes_with_float32_constants_and_the_alignment_reproduces_them(make_paddle, make_torch):
+    (paddle_out, torch_out), _, paths = _constant_outputs(make_paddle(), make_torch(), aligned=False)
+    assert paths == []
+    assert _rel(paddle_out, torch_out) > 1e-9  # the exact constant in torch: far beyond the float64 bound
+    (paddle_out, torch_out), (paddle_grad, torch_grad), paths = _constant_outputs(
+        make_paddle(), make_torch(), aligned=True
+    )
+    assert paths == ["0"]
+    assert _rel(paddle_out, torch_out) < 1e-15
+    assert _rel(paddle_grad, torch_grad) < 1e-15
+
+
+@pytest.mark.parametrize(
+    ("paddle_layer", "torch_layer"),
+    [
+        pytest.param(paddle.nn.Hardsigmoid(), torch.nn.Hardswish(), id="another-activation"),
+        pytest.param(paddle.nn.Sigmoid(), torch.nn.Hardsigmoid(), id="paddle-is-not-hardsigmoid"),
+        pytest.param(
+            paddle.nn.Dropout(0.4, mode="downscale_in_infer"),
+            _downscale_dropout(0.5),
+            id="another-probability",
+        ),
+        pytest.param(paddle.nn.Dropout(0.4), _downscale_dropout(0.4), id="upscale-in-train"),
+    ],
+)
+def test_a_layer_that_computes_something_else_is_left_alone(paddle_layer, torch_layer):
+    (paddle_out, torch_out), _, paths = _constant_outputs(paddle_layer, torch_layer, aligned=True)
+    assert paths == []
     assert _rel(paddle_out, torch_out) > 1e-3
