@@ -65,6 +65,10 @@ DEMO = {
             return net(x)
 
 
+        def stem(norm):
+            return ConvNormActivation(3, 4, norm_layer=norm)
+
+
         def weights(url):
             return get_weights_path_from_url(url)
         """,
@@ -155,6 +159,11 @@ def results(tmp_path_factory) -> dict[str, str]:
             "package": "torch_only_demo",
             "calls": [
                 ["blocks", "list(run(__import__('torch').ones(2, 3, 8, 8)).shape) == [2, 4] or 1 / 0", ""],
+                [
+                    "blocks",
+                    "list(stem(None)(__import__('torch').ones(1, 3, 5, 5)).shape) == [1, 4, 5, 5] or 1 / 0",
+                    "",
+                ],
                 ["todo", "double(3) == 6.0 or 1 / 0", ""],
                 ["todo", "unported(1)", "NotImplementedError: paddle.not_an_api was not converted"],
             ],

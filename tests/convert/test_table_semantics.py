@@ -631,6 +631,33 @@ CASES.update(
             """,
             {"x": X2[:, :4]},
         ),
+        "ConvNormActivation_written_out": Case(
+            """
+            import paddle
+            from paddle.vision.ops import ConvNormActivation
+            block = ConvNormActivation(3, 4, stride=2, activation_layer=paddle.nn.Hardswish)
+            # shared weights
+            block.eval()
+            y = block(x)
+            """,
+            {"x": X4},
+            shared=("block",),
+            tolerance=1e-5,
+        ),
+        "ConvNormActivation_run_time_layers": Case(
+            """
+            import paddle
+            from paddle.vision.ops import ConvNormActivation
+            def make(norm, act):
+                return ConvNormActivation(3, 4, kernel_size=1, norm_layer=norm, activation_layer=act)
+            block = make(None, paddle.nn.ReLU6)
+            # shared weights
+            y = block(x)
+            """,
+            {"x": X4},
+            shared=("block",),
+            tolerance=1e-5,
+        ),
         "sublayers": Case(
             """
             import paddle
