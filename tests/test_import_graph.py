@@ -109,8 +109,8 @@ def test_no_import_cycle_between_subpackages():
 
 # The converter's layers, bottom up: a module may import its own layer and those below, never above.
 LAYERS = [
-    # results, name resolution, the table, helper list; the file boundary; room for deep recursion
-    ("data", ["report", "names", "table", "helpers", "files", "depth"]),
+    # results, name resolution, the table, helper list, positions; the file boundary; room for deep recursion
+    ("data", ["report", "names", "table", "helpers", "positions", "files", "depth"]),
     ("state", ["context"]),  # per-file conversion state
     ("transforms", ["transforms"]),  # one module per concern, the traversal, the imports
     ("engine", ["engine"]),  # convert_source

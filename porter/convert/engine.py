@@ -7,13 +7,10 @@ nodes and the one name resolution; imports are rewritten afterwards in one place
 from __future__ import annotations
 
 import ast
-import bisect
-import itertools
 
 import libcst as cst
-from libcst._nodes.internal import CodegenState
 
-from porter.convert import helpers
+from porter.convert import helpers, positions
 from porter.convert import names as names_mod
 from porter.convert.context import Context
 from porter.convert.depth import call_with_headroom
@@ -98,40 +95,13 @@ def _module_paths(table: MappingTable) -> frozenset[str]:
 def _positioned(module: cst.Module, ctx: Context, path: str) -> list[Diagnostic]:
     if not ctx.pending:
         return []
-    offsets = _start_offsets(module, {id(item.node) for item in ctx.pending})
-    line_starts = [0]
-    for line in module.code.splitlines(keepends=True):
-        line_starts.append(line_starts[-1] + len(line))
+    where = positions.starts(module, (item.node for item in ctx.pending))
     diagnostics = []
     for item in ctx.pending:
-        offset = offsets.get(id(item.node), 0)
-        line = bisect.bisect_right(line_starts, offset)
-        col = offset - line_starts[line - 1] + 1
+        line, col = where.get(id(item.node), (1, 1))  # a node a transform built has none: the file's start
         diagnostics.append(Diagnostic(path, line, col, item.severity, item.code, item.message, item.safety))
     diagnostics.sort(key=lambda d: (d.line, d.col))
     return diagnostics
-
-
-class _Marks(CodegenState):
-    """Plain codegen that notes where the wanted nodes start: far cheaper than PositionProvider,
-    which tracks line and column for every node of the file."""
-
-    def __init__(self, module: cst.Module, wanted: set[int]) -> None:
-        super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
-        self.wanted = wanted
-        self.marks: dict[int, int] = {}
-
-    def before_codegen(self, node: cst.CSTNode) -> None:
-        if id(node) in self.wanted and id(node) not in self.marks:
-            self.marks[id(node)] = len(self.tokens)
-
-
-def _start_offsets(module: cst.Module, wanted: set[int]) -> dict[int, int]:
-    """Character offset of each wanted node in the module's code."""
-    state = _Marks(module, wanted)
-    module._codegen(state)
-    cumulative = [0, *itertools.accumulate(len(token) for token in state.tokens)]
-    return {node: cumulative[index] for node, index in state.marks.items()}
 
 
 def _syntax_error(text: str, path: str, error: cst.ParserSyntaxError) -> FileResult:

@@ -24,7 +24,6 @@ CATEGORY_MEANING = {
 SAFETY_MEANING = {
     Safety.SAFE: "same semantics",
     Safety.REVIEW: "same for common use; the assumption is reported",
-    Safety.UNSAFE: "only converted when explicitly allowed",
 }
 
 
@@ -55,7 +54,7 @@ def render(table: MappingTable) -> str:
 
 def _summary(table: MappingTable) -> list[str]:
     categories = Counter(entry.category for entry in table)
-    safety = Counter(entry.safety for entry in table)
+    safety = Counter(entry.safety for entry in table if entry.safety is not None)
     lines = ["| Category | APIs | Meaning |", "|---|---|---|"]
     lines += [f"| {c.value} | {categories[c]} | {CATEGORY_MEANING[c]} |" for c in Category]
     lines += ["", "| Safety | APIs | Meaning |", "|---|---|---|"]
@@ -73,7 +72,8 @@ def _row(entry: ApiMapping) -> str:
         paddle += " (also " + ", ".join(f"`{alias}`" for alias in entry.aliases) + ")"
     torch = f"`{entry.torch}`" if entry.torch else "—"
     notes = entry.doc if entry.note is None else f"{entry.doc} *{entry.note}*"
-    cells = [paddle, torch, entry.category.value, entry.safety.value, _changes(entry), notes]
+    safety = entry.safety.value if entry.safety is not None else "—"
+    cells = [paddle, torch, entry.category.value, safety, _changes(entry), notes]
     return "| " + " | ".join(_cell(cell) for cell in cells) + " |"
 
 

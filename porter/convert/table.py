@@ -35,9 +35,10 @@ class Category(StrEnum):
 
 
 class Safety(StrEnum):
-    SAFE = "safe"
-    REVIEW = "review"
-    UNSAFE = "unsafe"
+    """How sound a conversion is (entries that convert carry one; no_equivalent entries none)."""
+
+    SAFE = "safe"  # same semantics
+    REVIEW = "review"  # same for common use; the assumption is reported each time
 
 
 class TableError(ValueError):
@@ -59,7 +60,7 @@ class ApiMapping:
     torch: str | None
     kind: Kind
     category: Category
-    safety: Safety
+    safety: Safety | None  # None exactly for no_equivalent: nothing is converted
     doc: str
     args: tuple[str, ...]
     torch_args: tuple[str, ...] = ()
@@ -116,7 +117,7 @@ _SCHEMA: dict[str, tuple[bool, type, type | None]] = {
     "torch": (False, str, None),
     "kind": (True, str, None),
     "category": (True, str, None),
-    "safety": (True, str, None),
+    "safety": (False, str, None),
     "doc": (True, str, None),
     "args": (True, list, str),
     "torch_args": (False, list, str),
@@ -202,6 +203,16 @@ def _enum(enum: type[Enum], raw: dict[str, Any], key: str, label: str) -> Any:
         raise _fail(label, key, f"{raw[key]!r} is not one of: {allowed}") from None
 
 
+def _safety(raw: dict[str, Any], category: Category, label: str) -> Safety | None:
+    if category is Category.NO_EQUIVALENT:
+        if "safety" in raw:
+            raise _fail(label, "safety", "must be absent for category 'no_equivalent' (nothing is converted)")
+        return None
+    if "safety" not in raw:
+        raise _fail(label, "safety", f"required for category {category.value!r}")
+    return _enum(Safety, raw, "safety", label)
+
+
 def _build_entry(raw: Any, index: int, vocabulary: Vocabulary) -> ApiMapping:
     if not isinstance(raw, dict):
         raise TableError(f"api entry #{index}: must be a table")
@@ -214,7 +225,7 @@ def _build_entry(raw: Any, index: int, vocabulary: Vocabulary) -> ApiMapping:
             raise _fail(label, "aliases", f"{alias!r} must start with 'paddle.'")
     kind = _enum(Kind, raw, "kind", label)
     category = _enum(Category, raw, "category", label)
-    safety = _enum(Safety, raw, "safety", label)
+    safety = _safety(raw, category, label)
     if not raw["doc"].strip() or "\n" in raw["doc"]:
         raise _fail(label, "doc", "must be one non-empty line")
     _check_target(raw, category, label, vocabulary)

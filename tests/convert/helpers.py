@@ -1,4 +1,5 @@
-"""One in-process helper for the golden tests: dedent, convert, compare, and check the output parses."""
+"""One in-process helper for the golden tests: dedent, convert, compare, check the output parses, that a
+second pass changes nothing, and that what the output imports and names exists in torch alone."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import libcst as cst
 
 from porter.convert.engine import convert_source
 from porter.convert.report import FileResult
+from tests.convert.executed import assert_imports_run_torch_only
 
 
 def convert(source: str) -> FileResult:
@@ -21,6 +23,7 @@ def assert_converts(before: str, after: str) -> FileResult:
     cst.parse_module(result.output)
     again = convert_source(result.output, path="t.py")
     assert again.output == result.output, "a second run changed the output"
+    assert_imports_run_torch_only(result.output, result.helpers)
     return result
 
 

@@ -21,9 +21,10 @@ CASES = {
         P + "d = nn.Dropout(p=0.4, mode='downscale_in_infer')\n",
         "import porter_helpers\nd = porter_helpers.DownscaleInInferDropout(0.4)\n",
     ),
-    "vision-ops-conv-norm-activation": (
-        "from paddle.vision.ops import ConvNormActivation\nc = ConvNormActivation(3, 8, activation_layer=None)\n",
-        "import porter_helpers\nc = porter_helpers.ConvNormActivation(3, 8, activation_layer=None)\n",
+    "vision-ops-conv-norm-activation-from-run-time-values": (
+        "from paddle.vision.ops import ConvNormActivation\ndef block(c, norm):\n"
+        "    return ConvNormActivation(3, c, norm_layer=norm)\n",
+        "import porter_helpers\ndef block(c, norm):\n    return porter_helpers.ConvNormActivation(3, c, norm_layer=norm)\n",
     ),
     "download-helper": (
         "from paddle.utils.download import get_weights_path_from_url\np = get_weights_path_from_url(u, md5)\n",
@@ -63,6 +64,17 @@ IDIOMATIC = {
     "functional-hardsigmoid-slope": (
         "import paddle.nn.functional as F\ny = F.hardsigmoid(x + 1, slope=0.2)\n",
         "import torch\ny = torch.clamp((x + 1) * 0.2 + 0.5, 0.0, 1.0)\n",
+    ),
+    "conv-norm-activation-written-out-is-a-sequential": (
+        "from paddle.vision.ops import ConvNormActivation\nc = ConvNormActivation(3, 8, activation_layer=None)\n",
+        "import torch\nc = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, padding=1, bias=False), torch.nn.BatchNorm2d(8))\n",
+    ),
+    "conv-norm-activation-keeps-its-layout": (
+        "import paddle.nn as nn\nfrom paddle.vision.ops import ConvNormActivation\nc = ConvNormActivation(\n"
+        "    in_channels=c_in,\n    out_channels=c_out,\n    kernel_size=k,\n    norm_layer=None,\n"
+        "    activation_layer=nn.ReLU6,\n)\n",
+        "import torch\nimport torch.nn as nn\nc = torch.nn.Sequential(\n"
+        "    torch.nn.Conv2d(c_in, c_out, k, padding=(k - 1) // 2, bias=True),\n    nn.ReLU6(),\n)\n",
     ),
     "initializer-object-is-a-partial": (
         "import paddle.nn as nn\ninit = nn.initializer.Normal(0.0, 0.02)\n",

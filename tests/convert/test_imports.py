@@ -5,6 +5,20 @@ import pytest
 from tests.convert.helpers import assert_converts, convert
 
 CASES = {
+    "comments-above-a-removed-last-import-are-kept": (
+        "x = 1\n# header\nimport paddle\n",
+        "x = 1\n# header\n",
+    ),
+    "comments-above-a-removed-import-at-the-end-of-a-block": (
+        "def f():\n    # why\n    import paddle.nn as nn\n",
+        "def f():\n    pass\n    # why\n",
+    ),
+    "star-import-gives-way-to-stand-ins-for-the-names-it-brought": (
+        "from paddle.nn import *\nnet = Linear(2, 3)\n",
+        "import porter_helpers\n"
+        "# porter: TODO(star-import) names imported with * from paddle cannot be resolved\n"
+        'Linear = porter_helpers.Unconverted("paddle.nn.Linear")\nnet = Linear(2, 3)\n',
+    ),
     "import-paddle": (
         "import paddle\ny = paddle.concat([a, b], axis=1)\n",
         "import torch\ny = torch.cat([a, b], dim=1)\n",

@@ -12,8 +12,8 @@ PACKAGE = {"package": "paddle.vision.models", "tree_package": "paddle.vision.mod
 
 CASES = {
     "parent-package-object": (
-        "from ..ops import ConvNormActivation\nc = ConvNormActivation(3, 8)\n",
-        "from . import porter_helpers\nc = porter_helpers.ConvNormActivation(3, 8)\n",
+        "from ..ops import ConvNormActivation\nc = ConvNormActivation(3, 8, norm_layer=norm)\n",
+        "from . import porter_helpers\nc = porter_helpers.ConvNormActivation(3, 8, norm_layer=norm)\n",
     ),
     "sibling-stays-relative": (
         "from ._utils import _make_divisible\nfrom ..ops import ConvNormActivation\n",
@@ -56,12 +56,13 @@ def test_tree_conversion_resolves_against_the_input_package(tmp_path):
             """\
             from ..ops import ConvNormActivation
             from ._utils import helper
-            block = ConvNormActivation(3, 8)
+            block = ConvNormActivation(3, 8, norm_layer=helper)
             """
         )
     )
     out = tmp_path / "out"
     convert_path(ConvertOptions(path=str(models), output=str(out)), stdin=None, stdout=None)
     assert (out / "net.py").read_text() == (
-        "from . import porter_helpers\nfrom ._utils import helper\nblock = porter_helpers.ConvNormActivation(3, 8)\n"
+        "from . import porter_helpers\nfrom ._utils import helper\n"
+        "block = porter_helpers.ConvNormActivation(3, 8, norm_layer=helper)\n"
     )

@@ -156,7 +156,8 @@ def test_packaged_table_is_large_and_uses_every_category():
     assert len(TABLE) >= 300
     assert {entry.category for entry in TABLE} == set(Category)
     assert {entry.kind for entry in TABLE} == set(Kind)
-    assert {entry.safety for entry in TABLE} == set(Safety)
+    assert {entry.safety for entry in MAPPED} == set(Safety)
+    assert {entry.safety for entry in TABLE if entry.category is Category.NO_EQUIVALENT} == {None}
 
 
 def test_lookup_by_path_and_alias():
@@ -231,7 +232,12 @@ BAD_ENTRIES = {
     "torch_missing": ({"torch": DELETE}, "torch"),
     "torch_args_missing": ({"torch_args": DELETE}, "torch_args"),
     "torch_not_torch": ({"torch": '"numpy.concatenate"'}, "torch"),
-    "torch_for_no_equivalent": ({"category": '"no_equivalent"'}, "torch"),
+    "torch_for_no_equivalent": ({"category": '"no_equivalent"', "safety": DELETE}, "torch"),
+    "safety_for_no_equivalent": (
+        {"category": '"no_equivalent"', "torch": DELETE, "torch_args": DELETE, "rename": DELETE},
+        "safety",
+    ),
+    "missing_safety": ({"safety": DELETE}, "safety"),
     "paddle_not_paddle": ({"paddle": '"concat"'}, "paddle"),
     "rename_key_not_in_args": ({"rename": '{ input = "tensors" }'}, "rename"),
     "rename_target_not_in_torch": ({"rename": '{ axis = "axis" }'}, "rename"),

@@ -17,6 +17,8 @@ transform that gives up half-way must leave nothing behind):
 from __future__ import annotations
 
 import ast
+import builtins
+import types
 
 import libcst as cst
 
@@ -44,8 +46,9 @@ def partly_converted_groups(ctx: Context) -> frozenset[int]:
 
 def rewrite(module: cst.Module, ctx: Context, helper_import: str) -> tuple[cst.Module, tuple[str, ...]]:
     """The module with its imports changed, and the helpers it uses (in declaration order)."""
-    names, used_helpers = _loaded(ast.parse(module.code))
-    plans: dict[int, list[str]] = {}  # id(ImportAlias) -> replacement statements (source text)
+    tree = ast.parse(module.code)
+    names, used_helpers = _loaded(tree)
+    plans: dict[int, list[str]] = {}  # id(ImportAlias or star ImportFrom) -> replacements (source text)
     bound: set[str] = set()  # names the rewritten module-level imports bind
     for group in ctx.names.groups:
         if not complete(ctx, group):
@@ -56,10 +59,18 @@ def rewrite(module: cst.Module, ctx: Context, helper_import: str) -> tuple[cst.M
             plans[id(alias)] = [_import_for(ctx, group)] if used else []
         if used and group.at_module_level:
             bound.add(local)
-    stand_ins = [g for g in ctx.names.groups if not complete(ctx, g)] + ctx.names.shadowed
-    for group in stand_ins:
+    stand_ins: list[cst.CSTNode] = []  # where the Paddle names left unconverted are bound to stand-ins
+    for group in [g for g in ctx.names.groups if not complete(ctx, g)] + ctx.names.shadowed:
         for alias in group.aliases:
-            plans[id(alias)] = [f'{group.local} = {helpers.target("Unconverted")}("{group.paddle}")']
+            plans[id(alias)] = [_stand_in(group.local, group.paddle)]
+            stand_ins.append(alias)
+    star = _star_import_names(
+        ctx, tree, names - bound - {local for group in ctx.names.groups if (local := _new_local(ctx, group))}
+    )
+    if star is not None:
+        node, module_path, free = star
+        plans[id(node)] = [_stand_in(name, f"{module_path}.{name}") for name in free]
+        stand_ins += [node] if free else []
     if stand_ins:
         used_helpers.add("Unconverted")
     used_helpers = {name for name in used_helpers if name in helpers.HELPERS}
@@ -73,8 +84,49 @@ def rewrite(module: cst.Module, ctx: Context, helper_import: str) -> tuple[cst.M
         return module, ordered
     rewriter = _ImportRewriter(plans, "\n".join(adds) or None)
     if _all_top_level(module, plans):  # the usual case: no need to walk the whole tree
-        return module.with_changes(body=rewriter._block(module.body, top=True)), ordered
+        return rewriter.leave_Module(module, module), ordered
     return module.visit(rewriter), ordered
+
+
+def _stand_in(local: str, path: str) -> str:
+    return f'{local} = {helpers.target("Unconverted")}("{path}")'
+
+
+_MODULE_NAMES = frozenset({*vars(types.ModuleType("m")), "__file__", "__builtins__", "__path__"})
+
+
+def _star_import_names(
+    ctx: Context, tree: ast.Module, read: set[str]
+) -> tuple[cst.ImportFrom, str, list[str]] | None:
+    """``from paddle.x import *`` when it is the file's only star import: every name the code reads that
+    nothing in the file binds comes from it (None when that cannot be told)."""
+    stars = [
+        n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and any(a.name == "*" for a in n.names)
+    ]
+    if len(stars) != 1 or len(ctx.names.star_imports) != 1 or ctx.names.star_imports[0].relative:
+        return None
+    node = ctx.names.star_imports[0]
+    free = read - _bound(tree) - set(_SPELLED_IN_FULL) - {helpers.MODULE} - set(dir(builtins)) - _MODULE_NAMES
+    return node, dotted_name(node.module), sorted(free)
+
+
+def _bound(tree: ast.Module) -> set[str]:
+    """Every name the code binds anywhere (assignments, definitions, parameters, imports, handlers)."""
+    bound = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            bound.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            bound.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar) and node.name:
+            bound.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            bound.add(node.rest)
+    return bound
 
 
 def _loaded(tree: ast.Module) -> tuple[set[str], set[str]]:
@@ -93,13 +145,13 @@ def _loaded(tree: ast.Module) -> tuple[set[str], set[str]]:
     return names, used_helpers
 
 
-def _report_helpers(ctx: Context, used: set[str], stand_ins: list[Group]) -> None:
+def _report_helpers(ctx: Context, used: set[str], stand_ins: list[cst.CSTNode]) -> None:
     """One warning per helper the file uses, where it was first asked for."""
     first: dict[str, cst.CSTNode] = {}
     for name, node in ctx.helper_uses:
         first.setdefault(name, node)
     if stand_ins:
-        first["Unconverted"] = stand_ins[0].aliases[0]
+        first["Unconverted"] = stand_ins[0]
     for name in helpers.HELPERS:
         if name in used and name in first:
             message = (
@@ -180,14 +232,17 @@ class _ImportRewriter(cst.CSTTransformer):
         return False
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
-        return updated.with_changes(body=self._block(updated.body, top=True))
+        body, carried = self._block(updated.body, top=True)
+        return updated.with_changes(body=body, footer=[*carried, *updated.footer])
 
     def leave_IndentedBlock(
         self, original: cst.IndentedBlock, updated: cst.IndentedBlock
     ) -> cst.IndentedBlock:
-        return updated.with_changes(body=self._block(updated.body, top=False))
+        body, carried = self._block(updated.body, top=False)
+        return updated.with_changes(body=body, footer=[*carried, *updated.footer])
 
-    def _block(self, body, *, top: bool) -> list[cst.BaseStatement]:
+    def _block(self, body, *, top: bool) -> tuple[list[cst.BaseStatement], list[cst.EmptyLine]]:
+        """The block's statements, and the comments of a removed last import (they go to its footer)."""
         out: list[cst.BaseStatement] = []
         seen: set[str] = set()
         carried: list[cst.EmptyLine] = []  # comments above a removed import move to the next statement
@@ -216,7 +271,7 @@ class _ImportRewriter(cst.CSTTransformer):
         if add is not None:
             at = _after_docstring(out)
             out[at:at] = cst.parse_module(add).body
-        return out
+        return out, carried
 
     def _statement(self, statement: cst.BaseStatement, seen: set[str]) -> list[cst.BaseStatement] | None:
         """None when the statement holds no planned import; else its replacement statements."""
@@ -232,6 +287,9 @@ class _ImportRewriter(cst.CSTTransformer):
         for small in small_statements:
             if not (isinstance(small, cst.Import | cst.ImportFrom) and self._planned(small)):
                 kept.append(small)
+                continue
+            if isinstance(small.names, cst.ImportStar):
+                extra.extend(self.plans[id(small)])
                 continue
             remaining = [a for a in small.names if id(a) not in self.plans]
             for alias in small.names:
@@ -256,7 +314,9 @@ class _ImportRewriter(cst.CSTTransformer):
         return statements
 
     def _planned(self, small: cst.Import | cst.ImportFrom) -> bool:
-        return not isinstance(small.names, cst.ImportStar) and any(id(a) in self.plans for a in small.names)
+        if isinstance(small.names, cst.ImportStar):
+            return id(small) in self.plans
+        return any(id(a) in self.plans for a in small.names)
 
 
 def _is_todo(line: cst.EmptyLine) -> bool:

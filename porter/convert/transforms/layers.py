@@ -1,7 +1,9 @@
 """Layers and activations whose arguments need more than the table: dropout's ``axis`` and ``mode``,
-hardsigmoid's ``slope`` and ``offset``."""
+hardsigmoid's ``slope`` and ``offset``, ConvNormActivation's children."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import libcst as cst
 
@@ -71,3 +73,79 @@ def hardsigmoid(site: CallSite) -> cst.BaseExpression:
     )
     clamp = site.ctx.torch_ref("torch.clamp")
     return cst.Call(clamp, [cst.Arg(formula), cst.Arg(cst.Float("0.0")), cst.Arg(cst.Float("1.0"))])
+
+
+def conv_norm_activation(site: CallSite) -> cst.BaseExpression:
+    """``paddle.vision.ops.ConvNormActivation``: a plain ``torch.nn.Sequential(conv, norm, act)`` with
+    Paddle's children (0, 1, 2) when the arguments that decide them are written out; the helper when they
+    are values known only at run time (``norm_layer=norm_layer``)."""
+    given = {item.name: item for item in calls.bind(site.entry, site.original, site.updated)}
+    norm = _layer_given(site, given.get("norm_layer"), "torch.nn.BatchNorm2d")
+    act = _layer_given(site, given.get("activation_layer"), "torch.nn.ReLU")
+    out = given.get("out_channels")
+    if norm is ... or act is ... or "in_channels" not in given or out is None or not _plain(out.arg.value):
+        return calls.rewrite(site)  # the helper decides at run time
+    value = {name: item.arg.value for name, item in given.items()}
+    kernel, dilation = value.get("kernel_size", cst.Integer("3")), value.get("dilation", cst.Integer("1"))
+    padding = value.get("padding")
+    if padding is None or _is_none(padding):  # Paddle: (kernel_size - 1) // 2 * dilation
+        if not (_plain(kernel) and _plain(dilation)):
+            return calls.rewrite(site)
+        if isinstance(kernel, cst.Integer) and isinstance(dilation, cst.Integer):
+            padding = cst.Integer(str((int(kernel.value) - 1) // 2 * int(dilation.value)))
+        else:
+            times = "" if "dilation" not in given else f" * {code(dilation).strip()}"
+            padding = cst.parse_expression(f"({code(kernel).strip()} - 1) // 2{times}")
+    bias = value.get("bias")
+    if bias is None or _is_none(bias):
+        bias = cst.Name("True" if norm is None else "False")
+    conv_args = [cst.Arg(value["in_channels"]), cst.Arg(out.arg.value), cst.Arg(kernel)]
+    keywords = {"stride": value.get("stride"), "padding": padding, "dilation": value.get("dilation")}
+    keywords |= {"groups": value.get("groups"), "bias": bias}
+    conv_args += [cst.Arg(v, keyword=cst.Name(k), equal=calls._NO_SPACE) for k, v in keywords.items() if v]
+    children = [cst.Call(site.ctx.torch_ref("torch.nn.Conv2d"), calls._fix_commas(conv_args, []))]
+    if norm is not None:
+        children.append(cst.Call(norm, [cst.Arg(out.arg.value)]))
+    if act is not None:
+        children.append(cst.Call(act, []))
+    return site.updated.with_changes(
+        func=site.ctx.torch_ref("torch.nn.Sequential"), args=_laid_out_like(children, site.updated.args)
+    )
+
+
+def _layer_given(site: CallSite, item: calls.Bound | None, default: str):
+    """The layer class an argument names: the default's torch class, None, a converted Paddle class;
+    ``...`` when it is a value porter cannot see through."""
+    if item is None:
+        return site.ctx.torch_ref(default)
+    if _is_none(item.original.value):
+        return None
+    ref = site.ctx.names.ref(item.original.value)
+    entry = site.ctx.table.lookup(ref.path) if ref is not None else None
+    if entry is not None and entry.kind is Kind.CLASS and entry.torch and entry.torch.startswith("torch."):
+        return item.arg.value
+    return ...
+
+
+def _is_none(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
+
+
+def _plain(node: cst.BaseExpression) -> bool:
+    """A name, an attribute chain or a number: safe to write twice."""
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    return isinstance(node, cst.Name | cst.Integer)
+
+
+def _laid_out_like(children: list[cst.BaseExpression], original: Sequence[cst.Arg]) -> list[cst.Arg]:
+    """One argument per child, with the original call's commas (and so its line breaks)."""
+    args = []
+    for index, child in enumerate(children):
+        last = index == len(children) - 1
+        source = original[-1] if last and original else original[index] if index < len(original) - 1 else None
+        comma = source.comma if source is not None else cst.MaybeSentinel.DEFAULT
+        if comma is cst.MaybeSentinel.DEFAULT and not last:
+            comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        args.append(cst.Arg(child, comma=comma))
+    return args

@@ -34,6 +34,7 @@ CALL_TRANSFORMS: dict[str, Callable] = {
     "initializer": param_attr.standalone_initializer,
     "dropout": layers.dropout,
     "hardsigmoid": layers.hardsigmoid,
+    "conv_norm_activation": layers.conv_norm_activation,
     "optimizer": optim.optimizer,
     "lr_scheduler": optim.lr_scheduler,
     "matmul": tensor_ops.matmul,

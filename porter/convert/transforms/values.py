@@ -42,7 +42,9 @@ def one_minus(value: cst.BaseExpression, ctx: Context) -> cst.BaseExpression:
     """Paddle's momentum weighs the running statistic, torch's weighs the new batch: m -> 1 - m."""
     number = _number(value)
     if number is not None:
-        return cst.Float(_format(Decimal(1) - number))
+        result = Decimal(1) - number  # a literal is never negative: -2.0 is a minus applied to 2.0
+        magnitude = cst.Float(_format(abs(result)))
+        return cst.UnaryOperation(cst.Minus(), magnitude) if result < 0 else magnitude
     return cst.BinaryOperation(cst.Integer("1"), cst.Subtract(), parenthesized(value))
 
 
