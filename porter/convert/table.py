@@ -34,6 +34,22 @@ class Category(StrEnum):
     NO_EQUIVALENT = "no_equivalent"
 
 
+class Returns(StrEnum):
+    """What a call of the API gives back, as far as transforms/provenance.py needs to know: a Paddle tensor,
+    a layer, an optimizer ..., a sequence of them, or something else (numbers, strings, arrays, None)."""
+
+    TENSOR = "tensor"
+    TENSORS = "tensors"  # a list or tuple of tensors
+    NAMED_TENSORS = "named_tensors"  # (name, tensor) pairs
+    LAYER = "layer"
+    LAYERS = "layers"
+    NAMED_LAYERS = "named_layers"
+    OPTIMIZER = "optimizer"
+    LR_SCHEDULER = "lr_scheduler"
+    DATALOADER = "dataloader"
+    OTHER = "other"
+
+
 class Safety(StrEnum):
     SAFE = "safe"
     REVIEW = "review"
@@ -71,6 +87,7 @@ class ApiMapping:
     transform: str | None = None
     note: str | None = None
     aliases: tuple[str, ...] = ()
+    returns: Returns | None = None  # None: not stated (provenance then knows nothing of the result)
 
     @property
     def name(self) -> str:
@@ -127,6 +144,7 @@ _SCHEMA: dict[str, tuple[bool, type, type | None]] = {
     "values": (False, dict, str),
     "transform": (False, str, None),
     "note": (False, str, None),
+    "returns": (False, str, None),
 }
 
 _PACKAGED = "mappings.toml"
@@ -238,6 +256,7 @@ def _build_entry(raw: Any, index: int, vocabulary: Vocabulary) -> ApiMapping:
         transform=raw.get("transform"),
         note=raw.get("note"),
         aliases=tuple(raw.get("aliases", ())),
+        returns=_enum(Returns, raw, "returns", label) if "returns" in raw else None,
     )
 
 
