@@ -36,7 +36,7 @@ class Category(StrEnum):
 
 class Returns(StrEnum):
     """What a call of the API gives back, as far as transforms/provenance.py needs to know: a Paddle tensor,
-    a layer, an optimizer ..., a sequence of them, or something else (numbers, strings, arrays, None)."""
+    a layer, an optimizer ..., a sequence of them, a numpy array, or something else (numbers, strings, None)."""
 
     TENSOR = "tensor"
     TENSORS = "tensors"  # a list or tuple of tensors
@@ -47,6 +47,7 @@ class Returns(StrEnum):
     OPTIMIZER = "optimizer"
     LR_SCHEDULER = "lr_scheduler"
     DATALOADER = "dataloader"
+    NUMPY = "numpy"  # a numpy array (its methods share names with tensor methods: astype, transpose ...)
     OTHER = "other"
 
 

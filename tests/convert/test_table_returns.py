@@ -26,9 +26,10 @@ _BY_ANNOTATION: list[tuple[str, Returns]] = [
     (r"Iterable\[tuple\[str, Layer\]\]", Returns.NAMED_LAYERS),
     (
         r"None|bool|int|float|str|float \| bool \| complex|NestedList\[.*\]|_StateDict|dict\[.*\]"
-        r"|HookRemoveHelper|TensorHookRemoveHelper|TypeGuard\[.*\]|npt\..*|str \| int|_DTypeLiteral",
+        r"|HookRemoveHelper|TensorHookRemoveHelper|TypeGuard\[.*\]|str \| int|_DTypeLiteral",
         Returns.OTHER,
     ),
+    (r"npt\..*", Returns.NUMPY),
 ]
 _BY_BASE: list[tuple[type, Returns]] = [
     (paddle.nn.Layer, Returns.LAYER),

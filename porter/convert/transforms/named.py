@@ -41,7 +41,6 @@ CALL_TRANSFORMS: dict[str, Callable] = {
     "to_tensor": tensor_ops.to_tensor,
     "astype": tensor_ops.astype,
     "tensor_transpose": tensor_ops.tensor_transpose,
-    "flatten_method": tensor_ops.flatten_method,
     "to_numpy": tensor_ops.to_numpy,
     "set_device": devices.set_device,
     "cuda": devices.cuda,

@@ -1,7 +1,7 @@
 """Tensor operations whose Paddle and torch forms differ in shape, not just in names.
 
-Method calls (``x.transpose(...)``) carry no type information: each rule decides from the call's shape
-and says what it assumed (an info diagnostic with the rule's safety level).
+Method rules run only when the dispatcher has decided the call is Paddle's (transforms/provenance.py);
+each still checks the call's shape.
 """
 
 from __future__ import annotations
@@ -79,11 +79,10 @@ def to_tensor(site: CallSite) -> cst.BaseExpression:
 
 
 def astype(site: CallSite) -> cst.BaseExpression:
-    """``x.astype('float32')`` -> ``x.to(torch.float32)`` (assumes ``x`` is a tensor, not a numpy array)."""
+    """``x.astype('float32')`` -> ``x.to(torch.float32)``."""
     if len(site.updated.args) != 1 or site.updated.args[0].star:
         raise NotConverted("unsupported-arg", "astype takes exactly one dtype")
     value = to_dtype(site.updated.args[0].value, site.ctx)
-    _assumed(site, "astype")
     return site.updated.with_changes(
         func=calls.method(site, "to"),
         args=[site.updated.args[0].with_changes(value=value, keyword=None, equal=cst.MaybeSentinel.DEFAULT)],
@@ -98,7 +97,6 @@ def tensor_transpose(site: CallSite) -> cst.BaseExpression:
         raise NotConverted(
             "tensor-transpose", "x.transpose with more than a perm argument is not Paddle's transpose"
         )
-    _assumed(site, "transpose(perm)")
     return site.updated.with_changes(
         func=calls.method(site, "permute"),
         args=[args[0].with_changes(keyword=None, equal=cst.MaybeSentinel.DEFAULT)],
@@ -112,22 +110,9 @@ def to_numpy(site: CallSite) -> cst.BaseExpression:
         raise NotConverted("unsupported-arg", "x.numpy() takes no arguments in Paddle")
     if _is_method_call(site.receiver, "cpu") and _is_method_call(site.receiver.func.value, "detach"):
         return site.updated  # already x.detach().cpu().numpy()
-    _assumed(site, "numpy()")
     detached = cst.Call(cst.Attribute(site.receiver, cst.Name("detach")))
     on_cpu = cst.Call(cst.Attribute(detached, cst.Name("cpu")))
     return site.updated.with_changes(func=cst.Attribute(on_cpu, cst.Name("numpy")))
-
-
-def flatten_method(site: CallSite) -> cst.BaseExpression:
-    _assumed(site, "flatten")
-    return calls.rewrite(site)
-
-
-def _assumed(site: CallSite, rule: str) -> None:
-    receiver = code(site.receiver).strip()
-    site.ctx.info(
-        site.original, "assumed-tensor", f"{receiver}.{rule}: assumed {receiver} is a paddle.Tensor", "review"
-    )
 
 
 def _literal(node: cst.BaseExpression, default: object = None) -> object:
