@@ -53,6 +53,9 @@ class Dispatcher(cst.CSTTransformer):
         self.call_funcs: set[int] = set()
         self.deferred: set[int] = set()
         self.class_bases: set[int] = set()
+        self.indexed: set[int] = set()  # ids of subscripted values (x.shape[0])
+        self.targets: set[int] = set()  # ids of assignment targets (written, not read)
+        self.attribute_names = tensor_attrs.names_of_interest(ctx)
         self.emitted: dict[int, int] = {}  # id(output statement) -> id(original statement)
         self.shadowed = {id(alias): group.local for group in ctx.names.shadowed for alias in group.aliases}
         # ids of method calls rewritten on a receiver assumed to be Paddle's -> what their result is then
@@ -152,7 +155,37 @@ class Dispatcher(cst.CSTTransformer):
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
         if id(original) in self.refs:
             return self._reference(original, updated)
+        if original.attr.value in self.attribute_names and not (
+            id(original) in self.call_funcs or id(original) in self.targets
+        ):
+            indexed = id(original) in self.indexed
+            return tensor_attrs.attribute(self.ctx, self.provenance, original, updated, indexed=indexed)
         return updated
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        self.indexed.add(id(node.value))
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self.targets.update(id(target.target) for target in node.targets)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self.targets.add(id(node.target))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self.targets.add(id(node.target))
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self.targets.add(id(node.target))
+
+    def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
+        return tensor_attrs.assignment(self.ctx, self.provenance, original, updated)
+
+    def leave_Return(self, original: cst.Return, updated: cst.Return) -> cst.Return:
+        if original.value is None or updated.value is None:
+            return updated
+        return updated.with_changes(
+            value=tensor_attrs.listed_value(self.provenance, original.value, updated.value)
+        )
 
     def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
         if id(original) in self.refs:
@@ -166,12 +199,12 @@ class Dispatcher(cst.CSTTransformer):
         return references.convert(self.ctx, original, updated, is_base=no_call)
 
     def leave_Comparison(self, original: cst.Comparison, updated: cst.Comparison) -> cst.BaseExpression:
-        return tensor_attrs.comparison(self.ctx, original, updated)
+        return tensor_attrs.comparison(self.ctx, self.provenance, original, updated)
 
     def leave_BinaryOperation(
         self, original: cst.BinaryOperation, updated: cst.BinaryOperation
     ) -> cst.BaseExpression:
-        return tensor_attrs.binary(self.ctx, original, updated)
+        return tensor_attrs.binary(self.ctx, self.provenance, original, updated)
 
     # -- calls ----------------------------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
@@ -205,6 +238,18 @@ class Dispatcher(cst.CSTTransformer):
             return self._apply(entry, original, updated)
         if isinstance(original.func, cst.Attribute):
             return self._method(original, updated)
+        return self._call_of_value(original, updated)
+
+    def _call_of_value(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        """Calls whose meaning comes from what they call: ``loader()`` (a Paddle DataLoader iterates
+        when called; torch's is not callable) and ``isinstance(x.shape, list)``."""
+        func = original.func
+        called = self.provenance.of(func)
+        if called is not None and called.family is Family.DATALOADER and not original.args:
+            return cst.Call(cst.Name("iter"), [cst.Arg(updated.func)])
+        if isinstance(func, cst.Name) and func.value == "isinstance" and len(original.args) == 2:
+            first = tensor_attrs.listed_value(self.provenance, original.args[0].value, updated.args[0].value)
+            return updated.with_changes(args=[updated.args[0].with_changes(value=first), *updated.args[1:]])
         return updated
 
     def _partial_entry(self, node: cst.Call) -> ApiMapping | None:

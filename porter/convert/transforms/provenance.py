@@ -48,6 +48,7 @@ class Family(StrEnum):
     OTHER = Returns.OTHER.value  # known not to be Paddle's: a number, string, container, module, object
     INSTANCE = "instance"  # an object of a class of this file whose base comes from elsewhere: not known
     NONE = "none"  # the literal None: joins as nothing (``self.act = None`` then ``self.act = nn.ReLU()``)
+    SHAPE = "shape"  # a tensor's shape: a list in Paddle (that also equals tuples), a tuple in torch
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ _LAYER = Value(Family.LAYER)
 _OTHER = Value(Family.OTHER)
 _NUMPY = Value(Family.NUMPY)
 _NONE = Value(Family.NONE)
+_SHAPE = Value(Family.SHAPE)
 
 # Tensor attributes that are tensors, and the ones that are plain values (Paddle's shape is a list).
 _TENSOR_ATTRIBUTES = frozenset({"T", "mT", "grad", "real", "imag"})
@@ -676,6 +678,9 @@ class Provenance:
             container = self._eval(node.value, env)
             for item in node.slice:
                 self._eval_children(item, env)
+            if container is not None and container.family is Family.SHAPE:
+                sliced = any(isinstance(item.slice, cst.Slice) for item in node.slice)
+                return _SHAPE if sliced else _OTHER  # x.shape[1:] is a shape, x.shape[0] an int
             return element(container)
         if isinstance(node, cst.BinaryOperation):
             return _arithmetic(self._eval(node.left, env), self._eval(node.right, env))
@@ -744,7 +749,7 @@ class Provenance:
             return _OTHER
         if any(o is not None and o.family is Family.TENSOR for o in operands):
             return TENSOR  # elementwise
-        if all(o is not None and o.family in (Family.OTHER, Family.NONE) for o in operands):
+        if all(o is not None and o.family in (Family.OTHER, Family.NONE, Family.SHAPE) for o in operands):
             return _OTHER
         return None
 
@@ -767,6 +772,8 @@ class Provenance:
         if owner.family is Family.TENSOR:
             if name in _TENSOR_ATTRIBUTES:
                 return TENSOR
+            if name == "shape":
+                return _SHAPE
             return _OTHER if name in _PLAIN_TENSOR_ATTRIBUTES else None
         if owner.family is Family.NUMPY:
             return _NUMPY
@@ -848,6 +855,10 @@ class Provenance:
             for cls in self._lineage(receiver.local):
                 if name in cls.methods:
                     return self._function_result(cls.methods[name], cls.node.name.value)
+        if receiver.family is Family.LAYER and self.paddle_class(receiver) == "paddle.nn.LayerDict":
+            dict_views = {"items": Family.NAMED_LAYERS, "values": Family.LAYERS, "keys": Family.OTHER}
+            if name in dict_views:  # a LayerDict is a dict of layers
+                return Value(dict_views[name])
         attribute = self._attribute(receiver, name)
         self.values[id(func)] = attribute
         if attribute is not None and attribute.family is Family.LAYER:
@@ -878,6 +889,8 @@ def _arithmetic(left: Value | None, right: Value | None) -> Value | None:
     families = {v.family for v in (left, right) if v is not None}
     if Family.TENSOR in families:
         return TENSOR
+    if Family.SHAPE in families:
+        return _SHAPE  # x.shape + [1], x.shape * 2: still Paddle's shape list
     if left is None or right is None:
         return None
     if Family.NUMPY in families:
