@@ -8,12 +8,15 @@ proves the output stands on torch alone.
 from __future__ import annotations
 
 import builtins
+import sys
 import textwrap
+import types
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from porter.convert import helpers as helper_modules
 from porter.convert.engine import convert_source
 from porter.convert.report import FileResult
 
@@ -39,13 +42,27 @@ def _as_numpy(value: Any) -> Any:
     return value
 
 
-def execute(source: str, namespace: dict[str, Any], *, torch_only: bool) -> dict[str, Any]:
-    """Execute ``source`` in ``namespace``; with ``torch_only`` the code cannot import paddle or porter."""
+def execute(
+    source: str, namespace: dict[str, Any], *, torch_only: bool, helpers: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Execute ``source`` in ``namespace``; with ``torch_only`` the code cannot import paddle or porter.
+
+    ``helpers``: the porter_helpers the converted code uses, rendered as porter writes them beside it."""
     if torch_only:
         guarded = dict(vars(builtins))
         guarded["__import__"] = _guarded_import
         namespace["__builtins__"] = guarded
-    exec(compile(source, "<snippet>", "exec"), namespace)
+    saved = sys.modules.pop(helper_modules.MODULE, None)
+    if helpers:
+        module = types.ModuleType(helper_modules.MODULE)
+        sys.modules[helper_modules.MODULE] = module  # as an import would (dataclasses look their module up)
+        exec(compile(helper_modules.render(helpers), helper_modules.FILENAME, "exec"), module.__dict__)
+    try:
+        exec(compile(source, "<snippet>", "exec"), namespace)
+    finally:
+        sys.modules.pop(helper_modules.MODULE, None)
+        if saved is not None:
+            sys.modules[helper_modules.MODULE] = saved
     return namespace
 
 
@@ -72,7 +89,7 @@ def convert_and_run(
     paddle_ns = execute(source, {k: paddle.to_tensor(v) for k, v in inputs.items()}, torch_only=False)
     torch.manual_seed(0)
     torch_inputs = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in inputs.items()}
-    torch_ns = execute(result.output, torch_inputs, torch_only=True)
+    torch_ns = execute(result.output, torch_inputs, torch_only=True, helpers=result.helpers)
     return (
         {name: _as_numpy(paddle_ns[name]) for name in names},
         {name: _as_numpy(torch_ns[name]) for name in names},

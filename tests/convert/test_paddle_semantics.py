@@ -174,11 +174,31 @@ def test_batch_norm_using_batch_statistics_in_eval_matches_paddle():
     assert _warnings(result, "use-global-stats")
 
 
-def test_batch_norm_using_running_statistics_in_training_is_a_todo():
-    result = convert("import paddle.nn as nn\nbn = nn.BatchNorm2D(3, use_global_stats=True)\n")
+def test_batch_norm_using_running_statistics_in_training_matches_paddle():
+    """Paddle's use_global_stats=True: running statistics in training too, never updated (a frozen batch
+    norm); the converted layer is a helper batch norm with torch's state dict."""
+    source = """
+        import numpy as np
+        import paddle
+        import paddle.nn as nn
+        bn = nn.BatchNorm2D(3, momentum=0.8, use_global_stats=True)
+        bn._mean.set_value(np.array([0.5, -1.0, 2.0], dtype="float32"))
+        bn._variance.set_value(np.array([4.0, 0.25, 1.0], dtype="float32"))
+        bn.train()
+        y = bn(x)
+        mean_after = bn._mean
+        """
+    paddle_values, torch_values, result = convert_and_run(source, {"x": X4}, names=("y", "mean_after"))
+    np.testing.assert_allclose(torch_values["y"], paddle_values["y"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(torch_values["mean_after"], [0.5, -1.0, 2.0])  # not updated in training
+    assert result.helpers == ("GlobalStatsBatchNorm2d",)
+
+
+def test_batch_norm_statistics_mode_known_only_at_run_time_is_a_todo():
+    result = convert(
+        "import paddle.nn as nn\ndef f(frozen):\n    return nn.BatchNorm2D(3, use_global_stats=frozen)\n"
+    )
     assert "# porter: TODO(use-global-stats)" in result.output
-    (todo,) = [d for d in result.diagnostics if d.code == "use-global-stats"]
-    assert "eval" in todo.message
 
 
 # -- 7. default dtypes ------------------------------------------------------------------------------------

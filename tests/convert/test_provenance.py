@@ -27,6 +27,18 @@ NOT_PADDLE = {
         """,
         ["self.add(self.fc(x), skip)"],
     ),
+    "own-method-of-a-class-from-elsewhere": (
+        """
+        import paddle
+        from .base import Head
+        class Classifier(Head):
+            def transpose(self, perm):
+                return perm
+            def run(self):
+                return self.transpose([1, 0])
+        """,
+        ["self.transpose([1, 0])"],
+    ),
     "user-object-method": (
         """
         import paddle

@@ -62,18 +62,22 @@ def pad_layer(site: CallSite) -> cst.BaseExpression:
 
 def batch_norm(site: CallSite) -> cst.BaseExpression:
     """``use_global_stats``: True normalises with the running statistics in training too and never updates
-    them, which no torch flag does; False uses the batch's statistics in evaluation too, which is torch's
-    ``track_running_stats=False`` (torch then keeps no running statistics at all)."""
+    them, which no torch flag does (a helper batch norm does); False uses the batch's statistics in
+    evaluation too, which is torch's ``track_running_stats=False`` (torch then keeps no running statistics)."""
     flag = calls.original_value_of(site, "use_global_stats")
     given = None if flag is None else _literal(flag)
-    if given is not None and given is not False:
+    if given is not None and given not in (True, False):
         raise NotConverted(
             "use-global-stats",
-            f"{site.entry.paddle}: use_global_stats={code(flag).strip()} normalises with the running statistics "
-            "in training too; torch's BatchNorm does that only in eval(): keep this layer in eval mode "
-            "(override the model's train() to call .eval() on it) or write a frozen batch norm",
+            f"{site.entry.paddle}: use_global_stats={code(flag).strip()} is known only at run time: True "
+            "normalises with the running statistics in training too (porter_helpers.GlobalStatsBatchNorm*d), "
+            "False with the batch's in evaluation too (track_running_stats=False); write the one meant",
         )
     result = param_attr.standalone_param_attr(site)
+    if given is True:  # a frozen batch norm: a torch batch norm whose forward always uses running statistics
+        assert isinstance(result, cst.Call)
+        rank = site.entry.paddle[-2]  # paddle.nn.BatchNorm2D -> "2"
+        return result.with_changes(func=site.ctx.helper(f"GlobalStatsBatchNorm{rank}d", site.original))
     if given is False:
         message = (
             f"{site.entry.paddle}: use_global_stats=False -> track_running_stats=False (batch statistics in "
