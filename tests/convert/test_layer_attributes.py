@@ -151,3 +151,15 @@ def test_subclass_of_a_paddle_layer_reads_its_own_statistics():
         """
     x = np.random.default_rng(1).standard_normal((2, 3, 4, 4)).astype("float32")
     assert_same_values(source, {"x": x}, rtol=1e-6, atol=1e-6)
+
+
+def test_augmented_assignment_of_a_private_attribute():
+    source = """
+        import paddle.nn as nn
+        bn = nn.BatchNorm2D(3)
+        bn._epsilon *= 10
+        bn._momentum -= 0.1
+        """
+    result = convert(source)
+    assert "bn.eps *= 10" in result.output
+    assert "# porter: TODO(private-attribute)" in result.output  # momentum is torch's complement

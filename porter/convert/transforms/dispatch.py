@@ -180,6 +180,9 @@ class Dispatcher(cst.CSTTransformer):
     def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
         return tensor_attrs.assignment(self.ctx, self.provenance, original, updated)
 
+    def leave_AugAssign(self, original: cst.AugAssign, updated: cst.AugAssign) -> cst.AugAssign:
+        return tensor_attrs.augmented(self.ctx, self.provenance, original, updated)
+
     def leave_Return(self, original: cst.Return, updated: cst.Return) -> cst.Return:
         if original.value is None or updated.value is None:
             return updated

@@ -101,6 +101,34 @@ def assignment(ctx: Context, provenance: Provenance, original: cst.Assign, updat
     return _set(updated, new_target, form["name"], value)
 
 
+def augmented(
+    ctx: Context, provenance: Provenance, original: cst.AugAssign, updated: cst.AugAssign
+) -> cst.AugAssign:
+    """``bn._epsilon *= 10``: renamed where the attribute is the same value in torch; ``bn._momentum += d``
+    (its complement in torch) or ``p.stop_gradient |= f`` have no one-line form: TODO."""
+    target = original.target
+    if not isinstance(target, cst.Attribute) or target.attr.value not in names_of_interest(ctx):
+        return updated
+    receiver = provenance.of(target.value)
+    name = target.attr.value
+    if name == "stop_gradient":
+        if _is_tensor(receiver) or _unknown(provenance, receiver, name):
+            message = f"{code(target).strip()}: write {code(target.value).strip()}.requires_grad = not (...) in full"
+            ctx.todo(original, name, "stop-gradient", message)
+        return updated
+    spelling = _private(ctx, provenance, target, receiver)
+    form = ATTRIBUTE_FORM.fullmatch(spelling) if spelling is not None else None
+    if form is None:
+        return updated
+    if form["name"]:
+        new_target = updated.target
+        assert isinstance(new_target, cst.Attribute)
+        return updated.with_changes(target=new_target.with_changes(attr=cst.Name(form["name"])))
+    message = f"{code(target).strip()} is {spelling} in torch: write the assignment in full"
+    ctx.todo(original, name, "private-attribute", message)
+    return updated
+
+
 # -- shapes used as lists -------------------------------------------------------------------------
 # Paddle's x.shape is a paddle.Size: a list (append, + [1], isinstance list) that also equals tuples. A
 # variable, return value or sum holding it becomes list(...) in torch; a comparison is made between two
