@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -32,6 +33,23 @@ class Category(StrEnum):
     DEFAULTS_DIFFER = "defaults_differ"
     COMPOSITE = "composite"
     NO_EQUIVALENT = "no_equivalent"
+
+
+class Returns(StrEnum):
+    """What a call of the API gives back, as far as transforms/provenance.py needs to know: a Paddle tensor,
+    a layer, an optimizer ..., a sequence of them, a numpy array, or something else (numbers, strings, None)."""
+
+    TENSOR = "tensor"
+    TENSORS = "tensors"  # a list or tuple of tensors
+    NAMED_TENSORS = "named_tensors"  # (name, tensor) pairs
+    LAYER = "layer"
+    LAYERS = "layers"
+    NAMED_LAYERS = "named_layers"
+    OPTIMIZER = "optimizer"
+    LR_SCHEDULER = "lr_scheduler"
+    DATALOADER = "dataloader"
+    NUMPY = "numpy"  # a numpy array (its methods share names with tensor methods: astype, transpose ...)
+    OTHER = "other"
 
 
 class Safety(StrEnum):
@@ -72,6 +90,9 @@ class ApiMapping:
     transform: str | None = None
     note: str | None = None
     aliases: tuple[str, ...] = ()
+    returns: Returns | None = None  # None: not stated (provenance then knows nothing of the result)
+    # a layer's private attribute -> its torch spelling: "eps", "1 - momentum", "list(kernel_size)", "" (none)
+    attributes: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def name(self) -> str:
@@ -128,7 +149,12 @@ _SCHEMA: dict[str, tuple[bool, type, type | None]] = {
     "values": (False, dict, str),
     "transform": (False, str, None),
     "note": (False, str, None),
+    "returns": (False, str, None),
+    "attributes": (False, dict, str),
 }
+# How a Paddle layer's attribute is read from the torch layer: the same value under another name, the
+# complement of a momentum, a list where torch keeps a tuple; "" when torch keeps no such value.
+ATTRIBUTE_FORM = re.compile(r"(?P<name>[a-z_]+)|1 - (?P<complement>[a-z_]+)|list\((?P<listed>[a-z_]+)\)|")
 
 _PACKAGED = "mappings.toml"
 
@@ -182,6 +208,11 @@ def _check_types(raw: dict[str, Any], label: str) -> None:
         items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
         if item_type is not None and not all(isinstance(item, item_type) for item in items):
             raise _fail(label, key, f"every item must be a {item_type.__name__}")
+    for attribute, spelling in raw.get("attributes", {}).items():
+        if not ATTRIBUTE_FORM.fullmatch(spelling):
+            raise _fail(
+                label, "attributes", f"{attribute}: {spelling!r} is not NAME, '1 - NAME', 'list(NAME)' or ''"
+            )
     for arg, accepted in raw.get("accept", {}).items():
         if not accepted or not all(isinstance(v, str) for v in accepted):
             raise _fail(label, "accept", f"{arg!r} needs a non-empty list of Python source strings")
@@ -249,6 +280,8 @@ def _build_entry(raw: Any, index: int, vocabulary: Vocabulary) -> ApiMapping:
         transform=raw.get("transform"),
         note=raw.get("note"),
         aliases=tuple(raw.get("aliases", ())),
+        returns=_enum(Returns, raw, "returns", label) if "returns" in raw else None,
+        attributes=MappingProxyType(dict(raw.get("attributes", {}))),
     )
 
 

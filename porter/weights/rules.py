@@ -18,6 +18,9 @@ class Rule:
     kind: str
     transpose: bool = False
     reshape: bool = False
+    # a row written as zeros: Paddle's Embedding outputs zeros for padding_idx whatever that row of its weight
+    # holds, torch's returns the row, so the torch row must be zero for the layers to agree
+    zero_row: int | None = None
 
 
 def rule_for(module: nn.Module, local: str) -> Rule | None:
@@ -56,6 +59,8 @@ def _known_layer_rule(module: nn.Module, local: str) -> Rule | None:
         return Rule("_weight", "prelu.weight") if local == "weight" else None
     if isinstance(module, nn.Bilinear) and local in ("weight", "bias"):
         return Rule(local, f"bilinear.{local}", reshape=local == "bias")  # Paddle keeps the bias as [1, out]
+    if isinstance(module, nn.Embedding) and local == "weight":
+        return Rule("weight", "embedding.weight", zero_row=module.padding_idx)  # torch keeps it >= 0
     if isinstance(module, nn.LayerNorm) and local in ("weight", "bias"):
         # Paddle flattens the affine tensors: normalized_shape [3, 4] gives weight [12], torch keeps [3, 4].
         return Rule(local, f"layernorm.{local}", reshape=True)
@@ -74,7 +79,6 @@ _UNCHANGED_FAMILIES: tuple[tuple[type, str], ...] = (
     # Paddle and torch both store transposed-conv weights as [in, out // groups, *kernel].
     (nn.modules.conv._ConvTransposeNd, "conv_transpose"),
     (nn.modules.conv._ConvNd, "conv"),
-    (nn.Embedding, "embedding"),
     (nn.GroupNorm, "groupnorm"),
 )
 _KNOWN_TYPES = (
@@ -85,6 +89,7 @@ _KNOWN_TYPES = (
     nn.Bilinear,
     nn.LayerNorm,
     nn.RNNBase,
+    nn.Embedding,
     *(family_type for family_type, _ in _UNCHANGED_FAMILIES),
 )
 

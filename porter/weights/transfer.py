@@ -44,6 +44,7 @@ class TensorLink:
     # Only where the layer rule knows Paddle stores the same values in another shape (Bilinear bias
     # [1, out]; LayerNorm over several axes keeps its weight flat).
     reshape: bool = False
+    zero_row: int | None = None  # an Embedding's padding_idx: see rules.Rule
 
     def lay_out(self, array: np.ndarray) -> np.ndarray:
         """A Paddle array (a weight, or its gradient) in this torch tensor's layout."""
@@ -51,6 +52,9 @@ class TensorLink:
         laid_out = array.T if self.transpose else array
         if self.reshape and self.torch_shape is not None and laid_out.size == _numel(self.torch_shape):
             laid_out = laid_out.reshape(self.torch_shape)
+        if self.zero_row is not None and laid_out.ndim == 2 and 0 <= self.zero_row < laid_out.shape[0]:
+            laid_out = laid_out.copy()
+            laid_out[self.zero_row] = 0
         return laid_out
 
 
@@ -205,7 +209,14 @@ class _Accounts:
         if laid_out == torch_shape or (rule.reshape and _numel(laid_out) == _numel(torch_shape)):
             reshape = rule.reshape and laid_out != torch_shape
             link = TensorLink(
-                paddle_key, torch_key, rule.transpose, rule.kind, torch_shape, tensor.dtype, reshape
+                paddle_key,
+                torch_key,
+                rule.transpose,
+                rule.kind,
+                torch_shape,
+                tensor.dtype,
+                reshape,
+                rule.zero_row,
             )
             self.links.append(link)
             return

@@ -54,6 +54,14 @@ HELPERS: dict[str, Helper] = {
             "torch layers take no initializer: it is applied after the layer",
         ),
         Helper("get_weights_path_from_url", "download", "torch has no Paddle weights cache"),
+        *(
+            Helper(
+                f"GlobalStatsBatchNorm{rank}d",
+                "norms",
+                "torch's batch norm normalises with its running statistics only in eval mode (use_global_stats)",
+            )
+            for rank in (1, 2, 3)
+        ),
         Helper(
             "Unconverted",
             "unconverted",

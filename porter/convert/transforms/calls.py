@@ -98,7 +98,8 @@ def rewrite(
             value = values.BY_NAME[transform](value, ctx)
         new_name = entry.rename.get(item.name, item.name)
         open_keywords = any(a.startswith("**") for a in torch_args) or new_name.startswith("*")
-        if torch_args and new_name not in torch_args and not open_keywords:
+        keywords = {a.lstrip("*") for a in torch_args}  # torch's zeros(*size) also takes size=
+        if torch_args and new_name not in keywords and not open_keywords:
             raise NotConverted(
                 "unsupported-arg", f"{entry.paddle}: argument {item.name!r} has no torch counterpart"
             )

@@ -16,9 +16,9 @@ from porter.convert.context import TODO_PREFIX, Context, NotConverted
 from porter.convert.names import NameTable
 from porter.convert.table import ApiMapping, Category, MappingTable, Safety
 from porter.convert.transforms import calls, param_attr, partials, references, schedulers, tensor_attrs
-from porter.convert.transforms.base import CallSite, with_todos
+from porter.convert.transforms.base import CallSite, code, with_todos
 from porter.convert.transforms.named import CALL_TRANSFORMS
-from porter.convert.transforms.provenance import Provenance
+from porter.convert.transforms.provenance import METHOD_OWNERS, Family, Provenance, Value
 
 
 @dataclass
@@ -34,7 +34,8 @@ def run(
     module: cst.Module, table: MappingTable, names: NameTable, qualified: frozenset[int] = frozenset()
 ) -> tuple[Context, cst.Module]:
     ctx = Context(table, names, qualified)
-    return ctx, module.visit(Dispatcher(ctx, Provenance(module), partials.local_names(module)))
+    provenance = Provenance(module, names, table)
+    return ctx, module.visit(Dispatcher(ctx, provenance, partials.local_names(module)))
 
 
 class Dispatcher(cst.CSTTransformer):
@@ -52,8 +53,13 @@ class Dispatcher(cst.CSTTransformer):
         self.call_funcs: set[int] = set()
         self.deferred: set[int] = set()
         self.class_bases: set[int] = set()
+        self.indexed: set[int] = set()  # ids of subscripted values (x.shape[0])
+        self.targets: set[int] = set()  # ids of assignment targets (written, not read)
+        self.attribute_names = tensor_attrs.names_of_interest(ctx)
         self.emitted: dict[int, int] = {}  # id(output statement) -> id(original statement)
         self.shadowed = {id(alias): group.local for group in ctx.names.shadowed for alias in group.aliases}
+        # ids of method calls rewritten on a receiver assumed to be Paddle's -> what their result is then
+        self.assumed_results: dict[int, Value] = {}
 
     # -- statement frames -----------------------------------------------------------------------
     def on_visit(self, node: cst.CSTNode) -> bool:
@@ -130,17 +136,6 @@ class Dispatcher(cst.CSTTransformer):
                 self.ctx.todo(alias, "shadowed", "shadowed-name", message)
 
     # -- references -----------------------------------------------------------------------------
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.provenance.enter()
-
-    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
-        self.provenance.leave()
-        return updated
-
-    def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
-        self.provenance.assigned(original)
-        return updated
-
     def visit_Annotation(self, node: cst.Annotation) -> None:
         stack: list[cst.CSTNode] = [node.annotation]  # a type annotation names classes, never calls them
         while stack:
@@ -160,7 +155,40 @@ class Dispatcher(cst.CSTTransformer):
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
         if id(original) in self.refs:
             return self._reference(original, updated)
+        if original.attr.value in self.attribute_names and not (
+            id(original) in self.call_funcs or id(original) in self.targets
+        ):
+            indexed = id(original) in self.indexed
+            return tensor_attrs.attribute(self.ctx, self.provenance, original, updated, indexed=indexed)
         return updated
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        self.indexed.add(id(node.value))
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self.targets.update(id(target.target) for target in node.targets)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self.targets.add(id(node.target))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self.targets.add(id(node.target))
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self.targets.add(id(node.target))
+
+    def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
+        return tensor_attrs.assignment(self.ctx, self.provenance, original, updated)
+
+    def leave_AugAssign(self, original: cst.AugAssign, updated: cst.AugAssign) -> cst.AugAssign:
+        return tensor_attrs.augmented(self.ctx, self.provenance, original, updated)
+
+    def leave_Return(self, original: cst.Return, updated: cst.Return) -> cst.Return:
+        if original.value is None or updated.value is None:
+            return updated
+        return updated.with_changes(
+            value=tensor_attrs.listed_value(self.provenance, original.value, updated.value)
+        )
 
     def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
         if id(original) in self.refs:
@@ -174,12 +202,12 @@ class Dispatcher(cst.CSTTransformer):
         return references.convert(self.ctx, original, updated, is_base=no_call)
 
     def leave_Comparison(self, original: cst.Comparison, updated: cst.Comparison) -> cst.BaseExpression:
-        return tensor_attrs.comparison(self.ctx, original, updated)
+        return tensor_attrs.comparison(self.ctx, self.provenance, original, updated)
 
     def leave_BinaryOperation(
         self, original: cst.BinaryOperation, updated: cst.BinaryOperation
     ) -> cst.BaseExpression:
-        return tensor_attrs.binary(self.ctx, original, updated)
+        return tensor_attrs.binary(self.ctx, self.provenance, original, updated)
 
     # -- calls ----------------------------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
@@ -213,6 +241,18 @@ class Dispatcher(cst.CSTTransformer):
             return self._apply(entry, original, updated)
         if isinstance(original.func, cst.Attribute):
             return self._method(original, updated)
+        return self._call_of_value(original, updated)
+
+    def _call_of_value(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        """Calls whose meaning comes from what they call: ``loader()`` (a Paddle DataLoader iterates
+        when called; torch's is not callable) and ``isinstance(x.shape, list)``."""
+        func = original.func
+        called = self.provenance.of(func)
+        if called is not None and called.family is Family.DATALOADER and not original.args:
+            return cst.Call(cst.Name("iter"), [cst.Arg(updated.func)])
+        if isinstance(func, cst.Name) and func.value == "isinstance" and len(original.args) == 2:
+            first = tensor_attrs.listed_value(self.provenance, original.args[0].value, updated.args[0].value)
+            return updated.with_changes(args=[updated.args[0].with_changes(value=first), *updated.args[1:]])
         return updated
 
     def _partial_entry(self, node: cst.Call) -> ApiMapping | None:
@@ -238,28 +278,67 @@ class Dispatcher(cst.CSTTransformer):
         if ref is not None:
             return self.ctx.table.lookup(ref.path)
         if isinstance(node.func, cst.Attribute):
-            entries = self.ctx.table.methods_named(node.func.attr.value)
-            return entries[0] if entries else None
+            fitting, _ = self._method_entries(node)
+            return fitting[0] if fitting else None
         return None
+
+    def _method_entries(self, call: cst.Call) -> tuple[list[ApiMapping], Value | None]:
+        """The Paddle methods ``obj.name(...)`` can be, best first, and what ``obj`` is known to be.
+
+        A receiver known to be a Paddle tensor (layer, optimizer ...) selects that class's entry; one known
+        to be something else (a string, a numpy array, a user object whose class defines ``name``) selects
+        none. Either way the call must fit the Paddle signature: a positional argument that Paddle would
+        drop (``name``) means the call is not Paddle's."""
+        assert isinstance(call.func, cst.Attribute)
+        name = call.func.attr.value
+        entries = self.ctx.table.methods_named(name)
+        receiver = None
+        if entries:  # a chain on an assumed rewrite shares its assumption (x.transpose(p).astype(t))
+            receiver = self.provenance.of(call.func.value) or self.assumed_results.get(id(call.func.value))
+        if receiver is not None and self.provenance.defines_method(receiver, name):
+            return [], receiver  # the user's own method
+        if receiver is not None and receiver.family is Family.INSTANCE:
+            receiver = None  # its class comes from elsewhere: it may be a Paddle layer
+        if receiver is not None:
+            owner = METHOD_OWNERS.get(receiver.family)
+            if owner is None:
+                return [], receiver  # known not to be Paddle's
+            entries = tuple(e for e in entries if e.paddle == f"{owner}.{name}")
+        fitting = [e for e in entries if _fits(e, call)]
+        # An entry that converts wins over one that has no equivalent.
+        fitting.sort(key=lambda e: e.category is Category.NO_EQUIVALENT)
+        return fitting, receiver
 
     def _method(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         assert isinstance(original.func, cst.Attribute)
-        receiver = original.func.value
-        if self.provenance.is_numpy(receiver) or self.provenance.is_module_function(receiver):
-            return updated  # a numpy array's method or a module's function, not a tensor method
-        entries = self.ctx.table.methods_named(original.func.attr.value)
-        # The receiver's type is unknown: an entry that converts wins over one that has no equivalent.
-        for entry in sorted(entries, key=lambda e: e.category is Category.NO_EQUIVALENT):
-            if entry.category is Category.SAME and not entry.transform:
-                return updated  # same method, same arguments
-            try:
-                calls.bind(entry, original)
-            except NotConverted:
-                continue  # this call's shape does not fit this entry; maybe another entry
+        fitting, receiver = self._method_entries(original)
+        if not fitting:
+            return updated
+        entry = fitting[0]
+        owners = {e.paddle.rsplit(".", 1)[0] for e in fitting}
+        if receiver is None and len(owners) == 1 and entry.returns is not None:
+            # what the call gives back if the assumption holds (x.transpose(p).astype(t) is one assumption)
+            self.assumed_results[id(original)] = Value(Family(entry.returns.value))
+        if entry.category is Category.SAME and not entry.transform and not _drops(entry, original):
+            return updated  # same method, same arguments: nothing to decide
+        if receiver is not None:
             return self._apply(entry, original, updated)
-        return updated
+        # The receiver's type is unknown: rewrite what only fits one Paddle class, and say so.
+        subject = code(original.func.value).strip()
+        if len(owners) > 1:
+            message = (
+                f"{subject}.{entry.name}(...) left as it is: it fits {' and '.join(sorted(owners))}, "
+                f"and porter cannot tell which {subject} is"
+            )
+            self.ctx.warn(original, "ambiguous-method", message, "review")
+            return updated
+        return self._apply(entry, original, updated, assumed=subject)
 
-    def _apply(self, entry: ApiMapping, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+    def _apply(
+        self, entry: ApiMapping, original: cst.Call, updated: cst.Call, assumed: str | None = None
+    ) -> cst.BaseExpression:
+        """Rewrite one Paddle call. ``assumed``: the receiver of a method whose type porter could not
+        tell; the rewrite (or why there is none) is then reported as a warning naming it."""
         ctx = self.ctx
         frame = ctx.frames[-1]
         inserted, inserted_before, reported = len(frame.after), len(frame.before), len(ctx.pending)
@@ -277,14 +356,47 @@ class Dispatcher(cst.CSTTransformer):
             if point is not None:
                 ctx.rollback(point)
             ctx.converted.discard(id(original.func))
-            self.ctx.todo(original, entry.paddle, reason.code, reason.message)
+            if assumed is not None:
+                owner = entry.paddle.rsplit(".", 1)[0]
+                message = f"if {assumed} is a {owner}: {reason.message} (left as it is)"
+                ctx.warn(original, reason.code, message, Safety.REVIEW.value)
+            else:
+                ctx.todo(original, entry.paddle, reason.code, reason.message)
             return updated
         ctx.consume(
             original.func
         )  # the Paddle name of this call is gone even if a transform built a new call
         ctx.api_counts[entry.paddle] += 1
+        if assumed is not None and not result.deep_equals(updated):
+            owner = entry.paddle.rsplit(".", 1)[0]
+            message = (
+                f"{assumed}.{entry.name}(...) rewritten as {entry.paddle}: porter cannot tell that {assumed} "
+                f"is a {owner}; if it is not, keep the original line"
+            )
+            ctx.warn(original, "assumed-tensor", message, Safety.REVIEW.value)
         if entry.note:
             ctx.info(original, "note", f"{entry.paddle}: {entry.note}", entry.safety.value)
         elif entry.safety is not Safety.SAFE and len(ctx.pending) == reported:
             ctx.info(original, "assumed", f"{entry.paddle} -> {entry.torch}: {entry.doc}", entry.safety.value)
         return result
+
+
+def _fits(entry: ApiMapping, call: cst.Call) -> bool:
+    """``call`` can be a call of ``entry``: its arguments bind to the Paddle signature, and no positional
+    argument lands on a parameter the rewrite drops (``metric.add(a, b)`` is not Paddle's ``add(y, name)``)."""
+    try:
+        items = calls.bind(entry, call)
+    except NotConverted:
+        return False
+    return not any(
+        item.positional and item.name in entry.drop and not _is_none(item.original.value) for item in items
+    )
+
+
+def _is_none(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
+
+
+def _drops(entry: ApiMapping, call: cst.Call) -> bool:
+    """The rewrite of ``call`` would remove one of its arguments (a ``name=`` for instance)."""
+    return any(item.name in entry.drop for item in calls.bind(entry, call))

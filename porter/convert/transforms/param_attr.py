@@ -20,6 +20,8 @@ _ATTR_ARGS = {"weight_attr": "weight", "bias_attr": "bias"}
 # transform -> arguments whose sub-expressions it reads and replaces itself
 _OWNED_ARGS = {
     "param_attr": ("weight_attr", "bias_attr"),
+    "batch_norm": ("weight_attr", "bias_attr"),  # layer_args.batch_norm / embedding apply param_attr too
+    "embedding": ("weight_attr",),
     "create_parameter": ("attr", "default_initializer"),
     "optimizer": ("weight_decay",),
 }

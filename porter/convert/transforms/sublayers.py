@@ -1,4 +1,4 @@
-"""``Layer.add_sublayer`` and ``Layer.create_parameter``.
+"""``Layer.add_sublayer``, ``Layer.add_parameter`` and ``Layer.create_parameter``.
 
 ``x = self.add_sublayer(name, layer)`` registers ``layer`` under ``name`` and returns it; torch's
 ``add_module`` returns None, so the layer is bound first and then registered under the same name:
@@ -14,33 +14,40 @@ from porter.convert.context import NotConverted
 from porter.convert.transforms import calls, param_attr
 from porter.convert.transforms.base import CallSite, code, literal
 
+# torch's registering method -> how to fetch the registered object back by name
+_FETCH = {"add_module": "get_submodule", "register_parameter": "get_parameter"}
+
 
 def add_sublayer(site: CallSite) -> cst.BaseExpression:
+    """``add_sublayer(name, layer)`` / ``add_parameter(name, parameter)``: register and return the object;
+    torch's ``add_module`` / ``register_parameter`` return None."""
     ctx = site.ctx
-    name, layer = calls.value_of(site, "name"), calls.value_of(site, "sublayer")
+    name_arg, object_arg = site.entry.args[:2]
+    register = (site.entry.torch or "").rsplit(".", 1)[-1]
+    name, layer = calls.value_of(site, name_arg), calls.value_of(site, object_arg)
     if name is None or layer is None:
-        raise NotConverted("add-sublayer", "add_sublayer needs both the name and the layer")
+        raise NotConverted("add-sublayer", f"{site.entry.name} needs both the name and the {object_arg}")
     receiver = code(site.receiver).strip()
     target = ctx.assignment_target(site.original)
     if isinstance(target, cst.Name):
-        ctx.after(f"{receiver}.add_module({code(name).strip()}, {target.value})")
+        ctx.after(f"{receiver}.{register}({code(name).strip()}, {target.value})")
         return layer
     if ctx.is_expression_statement(site.original):
-        return calls.rewrite(site, func=calls.method(site, "add_module"))
+        return calls.rewrite(site, func=calls.method(site, register))
     # Inside an expression (`blocks.append(self.add_sublayer(n, L))`): register just before the
     # statement, then fetch the same object by its name. The name is evaluated twice, so it must not call.
     if _calls_anything(name):
         raise NotConverted(
-            "add-sublayer", "add_sublayer's name calls code and its result is used in an expression"
+            "add-sublayer", f"{site.entry.name}'s name calls code and its result is used in an expression"
         )
-    ctx.before(f"{receiver}.add_module({code(name).strip()}, {code(layer).strip()})")
-    return cst.Call(cst.Attribute(site.receiver, cst.Name("get_submodule")), args=[cst.Arg(name)])
+    ctx.before(f"{receiver}.{register}({code(name).strip()}, {code(layer).strip()})")
+    return cst.Call(cst.Attribute(site.receiver, cst.Name(_FETCH[register])), args=[cst.Arg(name)])
 
 
 def create_parameter(site: CallSite) -> cst.BaseExpression:
     """``self.w = self.create_parameter(shape, ...)`` -> ``torch.nn.Parameter(torch.empty(shape))`` + init."""
     ctx = site.ctx
-    target = ctx.assignment_target(site.original)
+    target = ctx.assignment_target(site.original) or _registered_as(site)
     shape = calls.value_of(site, "shape")
     if target is None or shape is None:
         raise NotConverted(
@@ -68,17 +75,52 @@ def create_parameter(site: CallSite) -> cst.BaseExpression:
         else:
             is_bias = calls.original_value_of(site, "is_bias")
             bias = is_bias is not None and _true(is_bias)
-            default = "torch.nn.init.zeros_" if bias else "torch.nn.init.xavier_uniform_"
-            statements.insert(0, f"{default}({tensor})")
+            statement = f"torch.nn.init.zeros_({tensor})" if bias else _xavier(shape, tensor)
+            statements.insert(0, statement)
             ctx.info(
                 site.original,
                 "assumed",
-                f"Paddle's default initializer for create_parameter: {default}",
+                f"Paddle's default initializer for create_parameter: {statement}",
                 "review",
             )
     for statement in statements:
         ctx.after(statement)
     return cst.parse_expression(f"torch.nn.Parameter(torch.empty({empty}))")
+
+
+def _xavier(shape: cst.BaseExpression, tensor: str) -> str:
+    """Paddle's default Xavier-uniform; for a 1-D parameter of n values Paddle takes fan_in = fan_out = n
+    (torch's xavier_uniform_ refuses fewer than 2 dims): uniform in +-sqrt(3 / n)."""
+    if isinstance(shape, cst.List | cst.Tuple) and len(shape.elements) == 1:
+        size = code(shape.elements[0].value).strip()
+        bound = f"(3 / {size}) ** 0.5"
+        return f"torch.nn.init.uniform_({tensor}, -{bound}, {bound})"
+    return f"torch.nn.init.xavier_uniform_({tensor})"
+
+
+def _registered_as(site: CallSite) -> cst.BaseExpression | None:
+    """``self.w`` when the current statement is ``self.add_parameter("w", <this call>)``: the parameter
+    is reachable by that name once the statement has run."""
+    statement = site.ctx.frames[-1].node if site.ctx.frames else None
+    if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1):
+        return None
+    small = statement.body[0]
+    call = small.value if isinstance(small, cst.Expr) else None
+    if not (
+        isinstance(call, cst.Call)
+        and isinstance(call.func, cst.Attribute)
+        and call.func.attr.value == "add_parameter"
+        and len(call.args) == 2
+        and call.args[1].value is site.original
+        and isinstance(call.args[0].value, cst.SimpleString)
+    ):
+        return None
+    name = literal(call.args[0].value)
+    return (
+        cst.Attribute(call.func.value, cst.Name(name))
+        if isinstance(name, str) and name.isidentifier()
+        else None
+    )
 
 
 def _calls_anything(node: cst.CSTNode) -> bool:
