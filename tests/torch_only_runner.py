@@ -84,7 +84,14 @@ def _imports(job: dict, results: dict) -> None:
                 if isinstance(node, ast.Import) or (isinstance(node, ast.ImportFrom) and not node.level)
             ]
             namespace: dict = {}
-            exec(compile(ast.Module(statements, []), path, "exec"), namespace)  # noqa: S102
+            for statement in statements:
+                try:
+                    exec(compile(ast.Module([statement], []), path, "exec"), namespace)  # noqa: S102
+                except ModuleNotFoundError as error:
+                    # a library the user's snippet imports (cv2) that is not installed here: porter
+                    # itself only ever writes torch, the standard library and porter_helpers
+                    if (error.name or "").split(".")[0] in ("torch", "porter_helpers", *REFUSED):
+                        raise
             rebound = {
                 n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
             }

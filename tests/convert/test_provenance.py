@@ -64,10 +64,10 @@ NOT_PADDLE = {
     ),
     "other-library-result": (
         """
-        import pickle
+        import cv2
         import paddle
-        def load(stream):
-            img = pickle.load(stream)
+        def load(path):
+            img = cv2.imread(path)
             return img.astype('float32').transpose([2, 0, 1])
         """,
         ["img.astype('float32').transpose([2, 0, 1])"],
