@@ -98,7 +98,9 @@ def rewrite(
             value = values.BY_NAME[transform](value, ctx)
         new_name = entry.rename.get(item.name, item.name)
         open_keywords = any(a.startswith("**") for a in torch_args) or new_name.startswith("*")
-        if torch_args and new_name not in torch_args and not open_keywords:
+        # torch's ``zeros(*size)`` also binds ``size=``; a positional reaching ``einsum(*args)`` is fine
+        starred = f"*{new_name}" in torch_args or (item.positional and _varargs_by(torch_args, len(renamed)))
+        if torch_args and new_name not in torch_args and not open_keywords and not starred:
             raise NotConverted(
                 "unsupported-arg", f"{entry.paddle}: argument {item.name!r} has no torch counterpart"
             )
@@ -107,7 +109,7 @@ def rewrite(
     args: list[cst.Arg] = []
     positional_ok = True
     for position, (item, new_name, value) in enumerate(renamed):
-        same_slot = position < len(torch_args) and torch_args[position] == new_name
+        same_slot = position < len(torch_args) and torch_args[position] in (new_name, f"*{new_name}")
         varargs = new_name.startswith("*") or (
             position < len(torch_args) and torch_args[position].startswith("*")
         )
@@ -130,6 +132,11 @@ def rewrite(
         func = method(site, (target or entry.torch or "").rsplit(".", 1)[-1])
     name = func if func is not None else site.torch_name(target)
     return site.updated.with_changes(func=name, args=args)
+
+
+def _varargs_by(torch_args: tuple[str, ...], position: int) -> bool:
+    """A torch ``*args`` parameter at or before ``position`` takes a positional argument there."""
+    return any(a.startswith("*") and not a.startswith("**") for a in torch_args[: position + 1])
 
 
 def method(site: CallSite, name: str) -> cst.BaseExpression:
