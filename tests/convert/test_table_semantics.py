@@ -126,7 +126,6 @@ CASES = {
     "max_axis_values_only": ("paddle.max", None, [], {"x": X4, "axis": 1}),
     "argmax_axis": ("paddle.argmax", None, [], {"x": X2, "axis": 1}),
     "clip": ("paddle.clip", None, [], {"x": X2, "min": -0.5, "max": 0.5}),
-    "cumsum_axis": ("paddle.cumsum", None, [], {"x": X2, "axis": 0}),
     "std_default": ("paddle.std", None, [], {"x": X2, "axis": 1}),
     "var_default": ("paddle.var", None, [], {"x": X2}),
     "gather_is_index_select": ("paddle.gather", None, [], {"x": X2, "index": INDEX}),
@@ -296,7 +295,6 @@ CASES = {
     "Tensor_max_axis": ("paddle.Tensor.max", None, [X2], {"axis": 0}),
     "Tensor_gather": ("paddle.Tensor.gather", None, [X2], {"index": INDEX}),
     "Tensor_sum_axis": ("paddle.Tensor.sum", None, [X4], {"axis": 2}),
-    "Tensor_unsqueeze_axis": ("paddle.Tensor.unsqueeze", None, [X2], {"axis": 1}),
     "Tensor_expand": ("paddle.Tensor.expand", None, [X2[:1]], {"shape": [3, 5]}),
 }
 

@@ -15,7 +15,15 @@ import libcst as cst
 from porter.convert.context import TODO_PREFIX, Context, NotConverted
 from porter.convert.names import NameTable
 from porter.convert.table import ApiMapping, Category, MappingTable, Safety
-from porter.convert.transforms import calls, param_attr, partials, references, schedulers, tensor_attrs
+from porter.convert.transforms import (
+    calls,
+    framework,
+    param_attr,
+    partials,
+    references,
+    schedulers,
+    tensor_attrs,
+)
 from porter.convert.transforms.base import CallSite, with_todos
 from porter.convert.transforms.named import CALL_TRANSFORMS
 from porter.convert.transforms.provenance import Provenance
@@ -54,6 +62,7 @@ class Dispatcher(cst.CSTTransformer):
         self.class_bases: set[int] = set()
         self.emitted: dict[int, int] = {}  # id(output statement) -> id(original statement)
         self.shadowed = {id(alias): group.local for group in ctx.names.shadowed for alias in group.aliases}
+        self.dropped_decorators: set[int] = set()  # ids of decorators removed (paddle.jit.to_static)
 
     # -- statement frames -----------------------------------------------------------------------
     def on_visit(self, node: cst.CSTNode) -> bool:
@@ -135,7 +144,16 @@ class Dispatcher(cst.CSTTransformer):
 
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
         self.provenance.leave()
-        return updated
+        return framework.without_dropped(updated, self.dropped_decorators, original)
+
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+        return framework.without_dropped(updated, self.dropped_decorators, original)
+
+    def visit_Decorator(self, node: cst.Decorator) -> bool:
+        if not framework.dropped(self.ctx, node):
+            return True
+        self.dropped_decorators.add(id(node))
+        return False  # removed with its arguments: nothing inside is converted or reported
 
     def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
         self.provenance.assigned(original)

@@ -13,18 +13,28 @@ from collections.abc import Callable
 from porter.convert import helpers
 from porter.convert.table import Vocabulary
 from porter.convert.transforms import (
+    creation,
     devices,
+    framework,
     layer_methods,
     layers,
     misc,
+    nn_functional,
     optim,
     param_attr,
+    shapes,
     sublayers,
+    switches,
     tensor_ops,
     values,
 )
 
-VALUE_TRANSFORMS: dict[str, Callable] = values.BY_NAME
+VALUE_TRANSFORMS: dict[str, Callable] = {
+    **values.BY_NAME,
+    "place": creation.place,
+    "gelu_approximate": switches.gelu_approximate,
+    "rnn_direction": switches.rnn_direction,
+}
 
 CALL_TRANSFORMS: dict[str, Callable] = {
     "sublayers": layer_methods.sublayers,
@@ -47,6 +57,23 @@ CALL_TRANSFORMS: dict[str, Callable] = {
     "cuda": devices.cuda,
     "save_load": misc.save_load,
     "no_grad": misc.no_grad,
+    # creation, shapes, layouts, execution mode (issue 11)
+    "full": creation.full,
+    "uniform": creation.uniform,
+    "tensor_shape": shapes.shape,
+    "cast": shapes.cast,
+    "expand": shapes.expand,
+    "reshape": shapes.reshape,
+    "unsqueeze": shapes.unsqueeze,
+    "split_parts": shapes.split,
+    "cumsum": shapes.cumsum,
+    "add_n": shapes.add_n,
+    "scale": shapes.scale,
+    "linear_weight": nn_functional.linear,
+    "sdpa": nn_functional.scaled_dot_product_attention,
+    "keywords_after_input": nn_functional.keywords_after_input,
+    "in_dynamic_mode": framework.in_dynamic_mode,
+    framework.DROP_DECORATOR: framework.drop_decorator,
 }
 
 VOCABULARY = Vocabulary(frozenset(CALL_TRANSFORMS), frozenset(VALUE_TRANSFORMS), helpers.TARGETS)

@@ -22,6 +22,7 @@ _OWNED_ARGS = {
     "param_attr": ("weight_attr", "bias_attr"),
     "create_parameter": ("attr", "default_initializer"),
     "optimizer": ("weight_decay",),
+    "drop_decorator": ("input_spec", "build_strategy", "backend"),  # removed with the call
 }
 _PARAM_ATTR = (
     "name",

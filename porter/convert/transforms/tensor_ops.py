@@ -62,11 +62,6 @@ def _chunk_args(site: CallSite) -> list[cst.Arg]:
 def to_tensor(site: CallSite) -> cst.BaseExpression:
     """``stop_gradient`` (default True) is the inverse of ``requires_grad`` (default False)."""
     extra: list[cst.Arg] = []
-    place = calls.original_value_of(site, "place")
-    if place is not None and _literal(place, default="set") is not None:
-        raise NotConverted(
-            "to-tensor", "to_tensor(place=...) is not translated; move the tensor with .to(device)"
-        )
     stop = calls.original_value_of(site, "stop_gradient")
     if stop is not None:
         flag = _literal(stop)
@@ -75,7 +70,7 @@ def to_tensor(site: CallSite) -> cst.BaseExpression:
         elif flag is not True:
             expression = cst.parse_expression(f"not ({code(calls.value_of(site, 'stop_gradient')).strip()})")
             extra.append(cst.Arg(expression, keyword=cst.Name("requires_grad"), equal=_KW))
-    return calls.rewrite(site, skip=frozenset({"place", "stop_gradient"}), extra=extra)
+    return calls.rewrite(site, skip=frozenset({"stop_gradient"}), extra=extra)
 
 
 def astype(site: CallSite) -> cst.BaseExpression:
