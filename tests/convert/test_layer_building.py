@@ -1,0 +1,97 @@
+"""Building layers: ``Sequential`` of (name, layer) pairs, ``named_sublayers``, layers built from ``**kwargs``."""
+
+import numpy as np
+import pytest
+
+from tests.convert.executed import assert_same_values, convert_and_run
+from tests.convert.helpers import assert_converts, codes, convert
+
+P = "import paddle\nimport paddle.nn as nn\n"
+
+GOLDEN = {
+    "sequential-named-pairs": (
+        P + "s = nn.Sequential(('conv', nn.Conv2D(3, 4, 3)), ('act', nn.ReLU()))\n",
+        "import collections\nimport torch.nn as nn\n"
+        "s = nn.Sequential(collections.OrderedDict([('conv', nn.Conv2d(3, 4, 3)), ('act', nn.ReLU())]))\n",
+    ),
+    "sequential-plain": (
+        P + "s = nn.Sequential(nn.ReLU(), nn.Tanh())\n",
+        "import torch.nn as nn\ns = nn.Sequential(nn.ReLU(), nn.Tanh())\n",
+    ),
+    "named-sublayers": (
+        P + "names = [n for n, _ in model.named_sublayers()]\n",
+        "names = [n for n, _ in list(model.named_modules())[1:]]\n",
+    ),
+    "named-sublayers-include-self": (
+        P + "pairs = model.named_sublayers(prefix='m', include_self=True)\n",
+        "pairs = model.named_modules(prefix='m')\n",
+    ),
+    "conv-keyword-mapping": (
+        P + "c = nn.Conv2D(3, 8, **kwargs)\n",
+        "import torch.nn as nn\nc = nn.Conv2d(3, 8, **kwargs)\n",
+    ),
+}
+
+
+@pytest.mark.parametrize(("before", "after"), GOLDEN.values(), ids=GOLDEN.keys())
+def test_golden(before, after):
+    assert_converts(before, after)
+
+
+def test_keyword_mapping_is_reported():
+    result = convert(P + "c = nn.Conv2D(3, 8, **kwargs)\n")
+    assert codes(result) == ["assumed-value"] and "kwargs" in result.diagnostics[0].message
+
+
+def test_keyword_mapping_into_a_transformed_argument_is_refused():
+    """BatchNorm's momentum means 1 - momentum in torch: a key of the mapping could carry it unconverted."""
+    result = convert(P + "b = nn.BatchNorm2D(8, **kwargs)\n")
+    assert codes(result) == ["unsupported-arg"]
+
+
+NESTED = (
+    "class Block(nn.Layer):\n"
+    "    def __init__(self):\n"
+    "        super().__init__()\n"
+    "        self.body = nn.Sequential(('fc', nn.Linear(2, 2)), ('act', nn.ReLU()))\n"
+    "        self.head = nn.Linear(2, 1)\n"
+    "model = nn.Sequential(('block', Block()), ('out', nn.Sigmoid()))\n"
+)
+
+SAME_VALUES = {
+    "sequential-names": "y = [name for name, _ in model.named_children()]",
+    "named-sublayers": "y = [name for name, _ in model.named_sublayers()]",
+    "named-sublayers-prefix-self": "y = [name for name, _ in model.named_sublayers(prefix='m', include_self=True)]",
+    "named-sublayers-types": "y = [type(m).__name__ in ('Linear', 'ReLU', 'Sigmoid', 'Sequential', 'Block') for _, m in model.named_sublayers()]",
+}
+
+
+@pytest.mark.parametrize("snippet", SAME_VALUES.values(), ids=SAME_VALUES.keys())
+def test_layer_trees_walk_the_same(snippet):
+    assert_same_values(P + NESTED + snippet + "\n")
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [
+        "nn.Conv2D(3, 4, **kw)",
+        "nn.Conv2D(**dict(kw, in_channels=3, out_channels=4))",
+        "nn.Conv2D(3, 4, **kw, bias_attr=False)",
+    ],
+)
+def test_layers_built_from_a_mapping_compute_the_same(layer):
+    import paddle
+    import torch
+
+    from porter.weights.transfer import copy_paddle_to_torch
+
+    source = P + f"kw = dict(kernel_size=3, stride=2, padding=1, dilation=1)\nnet = {layer}\n"
+    paddle_values, torch_values, _ = convert_and_run(source, names=("net",))
+    paddle_net, torch_net = paddle_values["net"], torch_values["net"].double()
+    paddle_net.to(dtype="float64")
+    copy_paddle_to_torch(paddle_net, torch_net)
+    x = np.random.default_rng(0).standard_normal((2, 3, 9, 9))
+    expected = paddle_net(paddle.to_tensor(x)).numpy()
+    actual = torch_net(torch.from_numpy(x)).detach().numpy()
+    assert actual.shape == expected.shape
+    np.testing.assert_allclose(actual, expected, rtol=1e-12, atol=1e-12)
