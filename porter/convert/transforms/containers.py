@@ -22,7 +22,7 @@ def sequential(site: CallSite) -> cst.BaseExpression:
     if not all(pairs):
         raise NotConverted("unsupported-arg", "Sequential mixes (name, layer) pairs with plain layers")
     entries = cst.List([cst.Element(arg.value) for arg in args])
-    ordered = cst.Call(site.ctx.stdlib_ref("collections.OrderedDict"), args=[cst.Arg(entries)])
+    ordered = cst.Call(cst.parse_expression("collections.OrderedDict"), args=[cst.Arg(entries)])
     return cst.Call(site.torch_name(), args=[cst.Arg(ordered)])
 
 

@@ -74,3 +74,28 @@ def _comma(index: int, count: int) -> cst.Comma | cst.MaybeSentinel:
     if index == count - 1:
         return cst.MaybeSentinel.DEFAULT
     return cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+
+
+def converted(site, node: cst.BaseExpression) -> cst.BaseExpression:
+    """The converted counterpart in ``site.updated`` of ``node``, a value inside ``site.original``.
+
+    The calls around such a value are deferred (left as they were), so the same child positions lead
+    to it in the updated call."""
+    path = _child_path(site.original, node)
+    current: cst.CSTNode = site.updated
+    try:
+        for index in path or ():
+            current = current.children[index]
+    except IndexError:
+        return node
+    return current if path is not None and isinstance(current, cst.BaseExpression) else node
+
+
+def _child_path(root: cst.CSTNode, node: cst.CSTNode) -> list[int] | None:
+    stack: list[tuple[cst.CSTNode, list[int]]] = [(root, [])]
+    while stack:
+        current, path = stack.pop()
+        if current is node:
+            return path
+        stack.extend((child, [*path, index]) for index, child in enumerate(current.children))
+    return None

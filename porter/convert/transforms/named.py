@@ -13,9 +13,11 @@ from collections.abc import Callable
 from porter.convert import helpers
 from porter.convert.table import Vocabulary
 from porter.convert.transforms import (
+    containers,
     creation,
     devices,
     framework,
+    initializers,
     layer_methods,
     layers,
     misc,
@@ -41,7 +43,7 @@ CALL_TRANSFORMS: dict[str, Callable] = {
     "add_sublayer": sublayers.add_sublayer,
     "create_parameter": sublayers.create_parameter,
     "param_attr": param_attr.standalone_param_attr,
-    "initializer": param_attr.standalone_initializer,
+    "initializer": initializers.as_function,
     "dropout": layers.dropout,
     "hardsigmoid": layers.hardsigmoid,
     "optimizer": optim.optimizer,
@@ -74,6 +76,8 @@ CALL_TRANSFORMS: dict[str, Callable] = {
     "keywords_after_input": nn_functional.keywords_after_input,
     "in_dynamic_mode": framework.in_dynamic_mode,
     framework.DROP_DECORATOR: framework.drop_decorator,
+    "sequential": containers.sequential,
+    "named_sublayers": containers.named_sublayers,
 }
 
 VOCABULARY = Vocabulary(frozenset(CALL_TRANSFORMS), frozenset(VALUE_TRANSFORMS), helpers.TARGETS)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from porter.convert import helpers
 from porter.convert.context import NotConverted
-from porter.convert.transforms import calls, param_attr
+from porter.convert.transforms import calls, initializers, param_attr
 from porter.convert.transforms.base import CallSite, code, literal
 
 
@@ -60,16 +61,20 @@ def create_parameter(site: CallSite) -> cst.BaseExpression:
     statements = []
     if attr is not None:
         statements = param_attr.attr_statements(site, attr, "", target, [])
-    if not any("torch.nn.init." in s for s in statements):
+    initialized = any(
+        not s.startswith((f"{tensor}.requires_grad_", f"{helpers.MODULE}.")) for s in statements
+    )
+    if not initialized:
         initializer = calls.original_value_of(site, "default_initializer")
         if initializer is not None:
-            statements.insert(0, param_attr.init_statement(site, initializer, tensor))
+            statements.insert(0, initializers.init_statement(site, initializer, tensor))
             ctx.consume(initializer)
         else:
             is_bias = calls.original_value_of(site, "is_bias")
-            bias = is_bias is not None and _true(is_bias)
-            default = "torch.nn.init.zeros_" if bias else "torch.nn.init.xavier_uniform_"
-            statements.insert(0, f"{default}({tensor})")
+            default = initializers.default_statement(
+                site, shape, tensor, is_bias=is_bias is not None and _true(is_bias)
+            )
+            statements.insert(0, default)
             ctx.info(
                 site.original,
                 "assumed",
