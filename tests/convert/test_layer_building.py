@@ -95,3 +95,17 @@ def test_layers_built_from_a_mapping_compute_the_same(layer):
     actual = torch_net(torch.from_numpy(x)).detach().numpy()
     assert actual.shape == expected.shape
     np.testing.assert_allclose(actual, expected, rtol=1e-12, atol=1e-12)
+
+
+REGISTERED = {
+    "register-buffer": "model = nn.Linear(2, 2)\nmodel.register_buffer('A', paddle.ones([3]))\ny = sorted(model.state_dict())",
+    "add-parameter": (
+        "model = nn.Linear(2, 2)\nw = paddle.create_parameter([1], 'float32')\nmodel.add_parameter('scale', w)\n"
+        "y = sorted(model.state_dict())"
+    ),
+}
+
+
+@pytest.mark.parametrize("snippet", REGISTERED.values(), ids=REGISTERED.keys())
+def test_registered_tensors_keep_their_names(snippet):
+    assert_same_values(P + snippet + "\n")
