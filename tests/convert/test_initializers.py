@@ -36,7 +36,12 @@ GOLDEN = {
     "create-parameter-one-dimensional": (
         P + "self.g = self.create_parameter([dim])\n",
         "import torch\nself.g = torch.nn.Parameter(torch.empty([dim]))\n"
-        "torch.nn.init.uniform_(self.g, -(3.0 / self.g.numel()) ** 0.5, (3.0 / self.g.numel()) ** 0.5)\n",
+        "torch.nn.init.uniform_(self.g, -(3.0 / dim) ** 0.5, (3.0 / dim) ** 0.5)\n",
+    ),
+    "create-parameter-inside-an-expression": (
+        P + "ps = nn.ParameterList([self.create_parameter([3, 4]) for _ in range(2)])\n",
+        "import torch\nimport torch.nn as nn\n"
+        "ps = nn.ParameterList([torch.nn.init.xavier_uniform_(torch.nn.Parameter(torch.empty([3, 4]))) for _ in range(2)])\n",
     ),
     "create-parameter-free-function-assign": (
         P + "self.a = paddle.create_parameter(shape=A.shape, dtype='float32', "
@@ -96,6 +101,10 @@ DISTRIBUTIONS = {
     "create-parameter-1d": ("", "self.w = self.create_parameter([6000])"),
     "create-parameter-3d": ("", "self.w = self.create_parameter([2, 50, 60])"),
     "create-parameter-variable-shape": ("shape = [5000]", "self.w = self.create_parameter(shape)"),
+    "create-parameter-in-a-list": (
+        "",
+        "self.ps = nn.ParameterList([self.create_parameter([3000]) for _ in range(2)])\nself.w = self.ps[1]",
+    ),
     "paddle-create-parameter": ("", "self.w = paddle.create_parameter([4000, 2], 'float32')"),
     "truncated-normal-object": (
         "trunc_normal_ = nn.initializer.TruncatedNormal(std=.02)",

@@ -88,22 +88,52 @@ def default_statement(site: CallSite, shape: cst.BaseExpression, tensor: str, *,
     """Paddle's own initializer for a parameter it creates: zeros for a bias, else Xavier-uniform."""
     if is_bias:
         return f"torch.nn.init.zeros_({tensor})"
-    rank = _literal_rank(shape)
-    if rank is not None and rank >= 2:
+    dims = _literal_dims(shape)
+    if dims is not None and len(dims) >= 2:
         return f"torch.nn.init.xavier_uniform_({tensor})"
-    one_d = (
-        f"torch.nn.init.uniform_({tensor}, -(3.0 / {tensor}.numel()) ** 0.5, (3.0 / {tensor}.numel()) ** 0.5)"
-    )
-    if rank is not None:  # Paddle counts the n values of a 1-D weight as n in and n out
-        return one_d
+    if dims is not None:  # Paddle counts the n values of a 1-D weight as n in and n out
+        bound = f"(3.0 / {_paren(dims[0])}) ** 0.5"
+        return f"torch.nn.init.uniform_({tensor}, -{bound}, {bound})"
+    bound = f"(3.0 / {tensor}.numel()) ** 0.5"
+    one_d = f"torch.nn.init.uniform_({tensor}, -{bound}, {bound})"
     return f"torch.nn.init.xavier_uniform_({tensor}) if {tensor}.dim() > 1 else {one_d}"
 
 
-def _literal_rank(shape: cst.BaseExpression) -> int | None:
+PLACEHOLDER = "__porter_parameter__"
+
+
+def nested(statements: list[str], parameter: cst.BaseExpression) -> cst.BaseExpression:
+    """The init statements of a parameter built inside an expression, as one expression: each must be a
+    call taking the placeholder once and returning the tensor it filled (torch.nn.init.*, requires_grad_)."""
+    result = parameter
+    for statement in statements:
+        expression = None if "\n" in statement else cst.parse_expression(statement)
+        uses = (
+            [n for n in _walk(expression) if isinstance(n, cst.Name) and n.value == PLACEHOLDER]
+            if expression
+            else []
+        )
+        returns_tensor = isinstance(expression, cst.Call) and code(expression.func).strip().startswith(
+            ("torch.nn.init.", f"{PLACEHOLDER}.requires_grad_")
+        )
+        if expression is None or len(uses) != 1 or not returns_tensor:
+            raise NotConverted(
+                "create-parameter",
+                "create_parameter inside an expression with this initializer: assign it to a name first "
+                "(x = self.create_parameter(...))",
+            )
+        result = expression.deep_replace(uses[0], result)
+    return result
+
+
+def _literal_dims(shape: cst.BaseExpression) -> list[str] | None:
+    """The dimensions of a shape written as a list/tuple display (or an int), as source."""
     if isinstance(shape, cst.List | cst.Tuple):
-        return len(shape.elements)
+        if any(isinstance(e, cst.StarredElement) for e in shape.elements):
+            return None
+        return [code(e.value).strip() for e in shape.elements]
     value = literal_or(shape, None)
-    return 1 if isinstance(value, int) and not isinstance(value, bool) else None
+    return [str(value)] if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _runtime(site: CallSite, initializer: cst.BaseExpression, tensor: str) -> str:

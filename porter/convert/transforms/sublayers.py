@@ -43,10 +43,11 @@ def create_parameter(site: CallSite) -> cst.BaseExpression:
     ctx = site.ctx
     target = ctx.assignment_target(site.original)
     shape = calls.value_of(site, "shape")
-    if target is None or shape is None:
-        raise NotConverted(
-            "create-parameter", "create_parameter must be assigned to a name (x = self.create_parameter(...))"
-        )
+    if shape is None:
+        raise NotConverted("create-parameter", "create_parameter needs a shape")
+    inline = target is None  # used in an expression: the init calls (which return the tensor) wrap it
+    if inline:
+        target = cst.Name(initializers.PLACEHOLDER)
     for unsupported in ("device",):
         if calls.original_value_of(site, unsupported) is not None:
             raise NotConverted("create-parameter", f"create_parameter({unsupported}=...) is not translated")
@@ -81,9 +82,12 @@ def create_parameter(site: CallSite) -> cst.BaseExpression:
                 f"Paddle's default initializer for create_parameter: {default}",
                 "review",
             )
+    parameter = cst.parse_expression(f"torch.nn.Parameter(torch.empty({empty}))")
+    if inline:
+        return initializers.nested(statements, parameter)
     for statement in statements:
         ctx.after(statement)
-    return cst.parse_expression(f"torch.nn.Parameter(torch.empty({empty}))")
+    return parameter
 
 
 def _calls_anything(node: cst.CSTNode) -> bool:
