@@ -46,7 +46,7 @@ def test_keyword_mapping_is_reported():
 def test_keyword_mapping_into_a_transformed_argument_is_refused():
     """BatchNorm's momentum means 1 - momentum in torch: a key of the mapping could carry it unconverted."""
     result = convert(P + "b = nn.BatchNorm2D(8, **kwargs)\n")
-    assert codes(result) == ["unsupported-arg"]
+    assert "unsupported-arg" in codes(result)
 
 
 NESTED = (

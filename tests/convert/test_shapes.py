@@ -71,7 +71,7 @@ TODO = {
 @pytest.mark.parametrize(("source", "code"), TODO.values(), ids=TODO.keys())
 def test_not_translatable_is_a_todo_that_says_what_to_write(source, code):
     result = convert(source)
-    assert codes(result) == [code]
+    assert [c for c in codes(result) if c != "helper"] == [code]  # helper: the Unconverted stand-in
     assert f"# porter: TODO({code})" in result.output
 
 

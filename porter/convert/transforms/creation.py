@@ -1,5 +1,5 @@
-"""Tensor creation whose Paddle and torch forms differ beyond names: ``full``'s dtype inference,
-``uniform`` (no torch function), and where a tensor is placed (``place=`` -> ``device=``).
+"""Tensor creation whose Paddle and torch forms differ beyond names: ``full``'s dtype inference and
+``uniform`` (no torch function).
 
 The plain creators (zeros/ones/empty/rand/randn/randint/normal) are table entries: a shape list, tuple or
 int is torch's ``size`` as it is, and both frameworks default to the global default float dtype.
@@ -15,6 +15,7 @@ from porter.convert.context import Context, NotConverted
 from porter.convert.transforms import calls
 from porter.convert.transforms.base import CallSite
 from porter.convert.transforms.expressions import is_int, keyword, literal_or, method_call, source
+from porter.convert.transforms.switches import place
 from porter.convert.transforms.values import dtype as to_dtype
 
 _NONE = object()
@@ -61,7 +62,7 @@ def uniform(site: CallSite) -> cst.BaseExpression:
         empty_args.append(keyword("dtype", to_dtype(dtype, ctx)))
     device = calls.original_value_of(site, "device")
     if device is not None and literal_or(device, _NONE) is not None:
-        empty_args.append(keyword("device", device_value(calls.value_of(site, "device"), ctx)))
+        empty_args.append(keyword("device", place(calls.value_of(site, "device"), ctx)))
     low, high = calls.value_of(site, "min"), calls.value_of(site, "max")
     if low is None:
         ctx.warn(
@@ -106,37 +107,3 @@ def _required(site: CallSite, name: str) -> cst.BaseExpression:
 
 def _commas(args: list[cst.Arg]) -> list[cst.Arg]:
     return calls._fix_commas([a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in args], [])
-
-
-_PLACES = {"cpu": "cpu", "gpu": "cuda"}
-
-
-def device_value(value: cst.BaseExpression, ctx: Context) -> cst.BaseExpression:
-    """A Paddle place or device string as a torch device: ``'gpu:1'`` -> ``'cuda:1'``, ``t.place`` ->
-    ``t.device``; ``paddle.CPUPlace()``/``CUDAPlace(i)`` are converted (to ``torch.device``) on their own."""
-    text = literal_or(value, _NONE)
-    if text is None:
-        return value
-    if isinstance(text, str):
-        kind, _, index = text.partition(":")
-        if kind not in _PLACES:
-            raise NotConverted("unsupported-value", f"device {text!r} has no torch counterpart")
-        return cst.SimpleString(repr(_PLACES[kind] + (f":{index}" if index else "")))
-    if isinstance(value, cst.Attribute) and value.attr.value == "place":
-        return value.with_changes(attr=cst.Name("device"))  # a tensor's place is its device
-    if text is not _NONE:
-        raise NotConverted("unsupported-value", f"device {source(value)} has no torch counterpart")
-    return value
-
-
-def place(value: cst.BaseExpression, ctx: Context) -> cst.BaseExpression:
-    """Value transform for ``place=``/``device=`` arguments (see ``device_value``)."""
-    return device_value(value, ctx)
-
-
-def cuda_place(site: CallSite) -> cst.BaseExpression:
-    """``paddle.CUDAPlace(i)`` -> ``torch.device('cuda', i)``; ``paddle.CPUPlace()`` -> ``torch.device('cpu')``."""
-    kind = "cpu" if site.entry.paddle.endswith("CPUPlace") else "cuda"
-    index = calls.value_of(site, "id")
-    args = [cst.Arg(cst.SimpleString(repr(kind)))] + ([cst.Arg(index)] if index is not None else [])
-    return cst.Call(site.torch_name("torch.device"), args=_commas(args))

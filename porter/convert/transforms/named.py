@@ -26,17 +26,11 @@ from porter.convert.transforms import (
     param_attr,
     shapes,
     sublayers,
-    switches,
     tensor_ops,
     values,
 )
 
-VALUE_TRANSFORMS: dict[str, Callable] = {
-    **values.BY_NAME,
-    "place": creation.place,
-    "gelu_approximate": switches.gelu_approximate,
-    "rnn_direction": switches.rnn_direction,
-}
+VALUE_TRANSFORMS: dict[str, Callable] = values.BY_NAME
 
 CALL_TRANSFORMS: dict[str, Callable] = {
     "sublayers": layer_methods.sublayers,

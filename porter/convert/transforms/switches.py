@@ -35,3 +35,24 @@ def rnn_direction(value: cst.BaseExpression, ctx: Context) -> cst.BaseExpression
     if given not in _DIRECTIONS:
         raise NotConverted("unsupported-value", f"direction={source(value)} is not a Paddle direction")
     return cst.Name(str(_DIRECTIONS[given]))
+
+
+_PLACES = {"cpu": "cpu", "gpu": "cuda"}
+
+
+def place(value: cst.BaseExpression, ctx: Context) -> cst.BaseExpression:
+    """A Paddle place or device string (``place=``/``device=``) as a torch device: ``'gpu:1'`` ->
+    ``'cuda:1'``, ``t.place`` -> ``t.device`` (a tensor's place is its device)."""
+    text = literal_or(value, _NONE)
+    if text is None:
+        return value
+    if isinstance(text, str):
+        kind, _, index = text.partition(":")
+        if kind not in _PLACES:
+            raise NotConverted("unsupported-value", f"device {text!r} has no torch counterpart")
+        return cst.SimpleString(repr(_PLACES[kind] + (f":{index}" if index else "")))
+    if isinstance(value, cst.Attribute) and value.attr.value == "place":
+        return value.with_changes(attr=cst.Name("device"))  # a tensor's place is its device
+    if text is not _NONE:
+        raise NotConverted("unsupported-value", f"device {source(value)} has no torch counterpart")
+    return value
