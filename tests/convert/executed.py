@@ -8,7 +8,10 @@ proves the output stands on torch alone.
 from __future__ import annotations
 
 import builtins
+import contextlib
+import sys
 import textwrap
+import types
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -49,6 +52,27 @@ def execute(source: str, namespace: dict[str, Any], *, torch_only: bool) -> dict
     return namespace
 
 
+@contextlib.contextmanager
+def _helper_module(names: Sequence[str]):
+    """``porter_helpers`` as porter writes it beside converted code, importable while the output runs."""
+    if not names:
+        yield
+        return
+    from porter.convert import helpers
+
+    module = types.ModuleType(helpers.MODULE)
+    saved = sys.modules.get(helpers.MODULE)
+    sys.modules[helpers.MODULE] = module  # before running it: dataclasses look their module up
+    try:
+        exec(compile(helpers.render(names), helpers.FILENAME, "exec"), module.__dict__)
+        yield
+    finally:
+        if saved is None:
+            sys.modules.pop(helpers.MODULE, None)
+        else:
+            sys.modules[helpers.MODULE] = saved
+
+
 def convert_and_run(
     paddle_source: str,
     inputs: Mapping[str, np.ndarray] | None = None,
@@ -72,7 +96,8 @@ def convert_and_run(
     paddle_ns = execute(source, {k: paddle.to_tensor(v) for k, v in inputs.items()}, torch_only=False)
     torch.manual_seed(0)
     torch_inputs = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in inputs.items()}
-    torch_ns = execute(result.output, torch_inputs, torch_only=True)
+    with _helper_module(result.helpers):
+        torch_ns = execute(result.output, torch_inputs, torch_only=True)
     return (
         {name: _as_numpy(paddle_ns[name]) for name in names},
         {name: _as_numpy(torch_ns[name]) for name in names},

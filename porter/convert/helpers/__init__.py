@@ -55,6 +55,12 @@ HELPERS: dict[str, Helper] = {
         ),
         Helper("get_weights_path_from_url", "download", "torch has no Paddle weights cache"),
         Helper(
+            "cross_entropy",
+            "losses",
+            "torch's cross entropy takes classes on dim 1 and reduces ignored and soft labels differently",
+        ),
+        Helper("CrossEntropyLoss", "losses", "the layer form of Paddle's cross entropy (classes on axis)"),
+        Helper(
             "Unconverted",
             "unconverted",
             "Paddle names left unconverted are bound to stand-ins that raise when used",
