@@ -33,7 +33,9 @@ def cross_entropy(
     scores = input.movedim(axis, -1)
     if label_smoothing > 0.0:
         one_hot = (
-            torch.nn.functional.one_hot(label.long(), classes) if squeeze_class_axis else label.movedim(axis, -1)
+            torch.nn.functional.one_hot(label.long(), classes)
+            if squeeze_class_axis
+            else label.movedim(axis, -1)
         )
         smoothed = (1.0 - label_smoothing) * one_hot.to(torch.float32) + label_smoothing / classes
         label, soft_label, squeeze_class_axis = smoothed.to(input.dtype), True, False
