@@ -53,6 +53,11 @@ HELPERS: dict[str, Helper] = {
             "param_attr",
             "torch layers take no initializer: it is applied after the layer",
         ),
+        Helper(
+            "L2Decay",
+            "param_attr",
+            "torch has no regularizer object: an optimizer's weight_decay is the coefficient itself",
+        ),
         Helper("get_weights_path_from_url", "download", "torch has no Paddle weights cache"),
         Helper(
             "cross_entropy",
