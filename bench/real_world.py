@@ -166,8 +166,10 @@ def _worker_parity(job: dict[str, Any]) -> dict[str, Any]:
     outcome: dict[str, Any] = {"name": model["name"], "file": model["file"]}
     started = time.perf_counter()
     try:
-        paddle_side = _build(module, model, "paddle", Path(job["original"]).parent)
-        torch_side = _build(f"{PORTED}.{module}", model, "torch", Path(job["converted"]).parent)
+        preload = [f"{package}.{name}" for name in job.get("preload", [])]
+        paddle_side = _build(module, model, "paddle", Path(job["original"]).parent, preload)
+        ported = [f"{PORTED}.{name}" for name in preload]
+        torch_side = _build(f"{PORTED}.{module}", model, "torch", Path(job["converted"]).parent, ported)
     except _BuildFailed as failed:
         outcome.update(status=f"not-built ({failed.side})", **failed.details)
         return outcome
@@ -204,8 +206,10 @@ class _BuildFailed(Exception):
         self.side, self.details = side, details
 
 
-def _build(module_name: str, model: dict[str, Any], side: str, root: Path):
+def _build(module_name: str, model: dict[str, Any], side: str, root: Path, preload: list[str]):
     try:
+        for name in preload:  # modules that fill a registry the model looks its parts up in
+            importlib.import_module(name)
         module = importlib.import_module(module_name)
         if side == "paddle":
             import paddle
@@ -325,6 +329,7 @@ def run_corpus(
             "module": modules.get(model["file"], _module_name(package, model["file"])),
             "model": model,
             "unguarded": unguarded,
+            "preload": model.get("preload", spec.get("preload", [])),
         }
         outcome = _run_worker("parity", job, PARITY_TIMEOUT, scratch)
         outcome.setdefault("name", model["name"])

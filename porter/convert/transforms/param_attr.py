@@ -16,7 +16,11 @@ from porter.convert.transforms.base import CallSite, code, literal
 from porter.convert.transforms.expressions import converted
 from porter.convert.transforms.initializers import init_statement
 
-_ATTR_ARGS = {"weight_attr": "weight", "param_attr": "weight", "bias_attr": "bias"}  # legacy layers: param_attr
+_ATTR_ARGS = {
+    "weight_attr": "weight",
+    "param_attr": "weight",
+    "bias_attr": "bias",
+}  # legacy layers: param_attr
 # transform -> arguments whose sub-expressions it reads and replaces itself
 _OWNED_ARGS = {
     "param_attr": ("weight_attr", "param_attr", "bias_attr"),
