@@ -70,6 +70,16 @@ SAME_VALUES = {
     ),
     "not-to-static-function": "@paddle.jit.not_to_static\ndef f(t):\n    return t + 1\ny = f(x)",
     "to-static-called": "def f(t):\n    return t - 1\ny = paddle.jit.to_static(f)(x)",
+    "parallel-env-outside-a-launch": (
+        "env = paddle.distributed.ParallelEnv()\ny = [env.rank, env.local_rank, env.world_size, env.nranks]"
+    ),
+    "base-constructor-called-by-name": (
+        "class Net(paddle.nn.Layer):\n"
+        "    def __init__(self):\n"
+        "        paddle.nn.Layer.__init__(self)\n"
+        "        self.fc = paddle.nn.Linear(3, 3)\n"
+        "y = [name for name, _ in Net().named_parameters()]"
+    ),
 }
 
 

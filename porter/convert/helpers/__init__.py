@@ -59,6 +59,8 @@ HELPERS: dict[str, Helper] = {
             "torch has no regularizer object: an optimizer's weight_decay is the coefficient itself",
         ),
         Helper("get_weights_path_from_url", "download", "torch has no Paddle weights cache"),
+        Helper("temporal_shift", "video", "torch has no temporal shift (TSM) operator"),
+        Helper("ParallelEnv", "distributed", "torch has no object describing the data-parallel launch"),
         Helper(
             "cross_entropy",
             "losses",
