@@ -109,3 +109,38 @@ REGISTERED = {
 @pytest.mark.parametrize("snippet", REGISTERED.values(), ids=REGISTERED.keys())
 def test_registered_tensors_keep_their_names(snippet):
     assert_same_values(P + snippet + "\n")
+
+
+SUBCLASS = (
+    "class Linear(nn.Linear):\n"
+    "    def __init__(self, in_features, out_features, weight_attr=None, bias_attr=None, name=None):\n"
+    "        if weight_attr is None:\n"
+    "            weight_attr = paddle.ParamAttr(initializer=nn.initializer.Constant(0.5))\n"
+    "        super(Linear, self).__init__(in_features, out_features, weight_attr, bias_attr, name)\n"
+    "class Conv(nn.Conv1D):\n"
+    "    def __init__(self, channels):\n"
+    "        super().__init__(channels, channels, 3, 1, 1, weight_attr=nn.initializer.Constant(0.25),\n"
+    "                         bias_attr=nn.initializer.Constant(0.125))\n"
+)
+
+SUBCLASSES = {
+    "linear-subclass-positional-attrs": "fc = Linear(3, 2, bias_attr=nn.initializer.Constant(1.0))\ny = fc(x)",
+    "conv-subclass-keyword-attrs": "conv = Conv(3)\ny = conv(x.transpose([1, 0]).unsqueeze(0))",
+}
+
+
+@pytest.mark.parametrize("snippet", SUBCLASSES.values(), ids=SUBCLASSES.keys())
+def test_subclasses_of_paddle_layers_build_the_base_with_paddle_arguments(snippet):
+    """super().__init__ in a subclass of a Paddle layer is that layer's constructor: converted with its
+    table entry (before, torch's Linear received weight_attr as `bias` and built no bias at all)."""
+    x = np.arange(12, dtype="float32").reshape(4, 3) / 10
+    assert_same_values(P + SUBCLASS + snippet + "\n", {"x": x})
+
+
+def test_super_init_with_unreadable_arguments_is_left_alone_and_reported():
+    result = convert(
+        P
+        + "class C(nn.Conv1D):\n    def __init__(self, *args, **kwargs):\n        super().__init__(*args, **kwargs)\n"
+    )
+    assert "super().__init__(*args, **kwargs)" in result.output
+    assert "assumed-value" in codes(result) and "porter: TODO" not in result.output
