@@ -62,6 +62,7 @@ class Context:
     unconverted: Counter[str] = field(default_factory=Counter)
     frames: list = field(default_factory=list)  # statement frames, owned by the dispatcher
     scheduler_pairs: dict = field(default_factory=dict)  # id(call) -> schedulers.Pair
+    layers_built: dict = field(default_factory=dict)  # id(super().__init__ call) -> the layer it builds
 
     # -- names ----------------------------------------------------------------------------------
     # Nothing here records which imports the output needs: imports.py reads that from the output tree.
@@ -155,7 +156,10 @@ class Context:
         return frame
 
     def assignment_target(self, original_call: cst.Call) -> cst.BaseExpression | None:
-        """``t`` when the current statement is exactly ``t = <original_call>``."""
+        """``t`` when the current statement is exactly ``t = <original_call>``; ``self`` for a Paddle layer
+        subclass's ``super().__init__(...)`` (the layer being built)."""
+        if id(original_call) in self.layers_built:
+            return self.layers_built[id(original_call)]
         statement = self.frames[-1].node if self.frames else None
         if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
             small = statement.body[0]

@@ -116,7 +116,8 @@ def test_a_bias_attr_that_gives_up_half_way_leaves_no_import_behind(weight_attr)
     """The weight's attr asked for torch.nn.init / a helper before the bias attr gave up: nothing of that
     reaches the imports, which are read from the output."""
     result = convert(
-        P + f"fc = nn.Linear(4, 5, weight_attr={weight_attr}, bias_attr=nn.initializer.Assign(w))\n"
+        P
+        + f"fc = nn.Linear(4, 5, weight_attr={weight_attr}, bias_attr=nn.initializer.XavierUniform(fan_in=3))\n"
     )
     assert "import torch" not in result.output and "functools" not in result.output
     assert result.helpers == ("Unconverted",)

@@ -379,3 +379,10 @@ def test_renames_go_from_a_real_paddle_parameter_to_a_real_torch_parameter(entry
 def test_docs_mappings_md_is_current():
     expected = (ROOT / "docs" / "mappings.md").read_text(encoding="utf-8")
     assert render(TABLE) == expected, "regenerate with: python -m porter.convert.mapping_docs"
+
+
+@pytest.mark.parametrize("entry", MAPPED, ids=_ids(MAPPED))
+def test_a_name_torch_takes_is_never_dropped(entry):
+    """``name`` only labels Paddle ops and is dropped, except where it is the API's subject
+    (register_buffer('A', t) must keep 'A')."""
+    assert not ("name" in entry.drop and "name" in entry.torch_args), entry.paddle

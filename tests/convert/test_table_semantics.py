@@ -203,7 +203,6 @@ API_CASES = {
     "max_axis_values_only": ("paddle.max", None, [], {"x": X4, "axis": 1}),
     "argmax_axis": ("paddle.argmax", None, [], {"x": X2, "axis": 1}),
     "clip": ("paddle.clip", None, [], {"x": X2, "min": -0.5, "max": 0.5}),
-    "cumsum_axis": ("paddle.cumsum", None, [], {"x": X2, "axis": 0}),
     "std_default": ("paddle.std", None, [], {"x": X2, "axis": 1}),
     "var_default": ("paddle.var", None, [], {"x": X2}),
     "gather_is_index_select": ("paddle.gather", None, [], {"x": X2, "index": INDEX}),
@@ -359,7 +358,6 @@ API_CASES = {
     "Tensor_max_axis": ("paddle.Tensor.max", None, [X2], {"axis": 0}),
     "Tensor_gather": ("paddle.Tensor.gather", None, [X2], {"index": INDEX}),
     "Tensor_sum_axis": ("paddle.Tensor.sum", None, [X4], {"axis": 2}),
-    "Tensor_unsqueeze_axis": ("paddle.Tensor.unsqueeze", None, [X2], {"axis": 1}),
     "Tensor_expand": ("paddle.Tensor.expand", None, [X2[:1]], {"shape": [3, 5]}),
 }
 
@@ -587,6 +585,63 @@ CASES["add_parameter_named"] = Case(
     y = len(list(layer.named_parameters())), list(layer.named_parameters())[0][0]
     """,
 )
+
+# Creation, shape, layout and execution-mode APIs real code uses (issue 11).
+SEQ = RNG.standard_normal((2, 4, 2, 8)).astype(
+    "float32"
+)  # [batch, seq, heads, dim]: Paddle's attention layout
+CASES["add_n_list"] = Case("import paddle\ny = paddle.add_n([x, x * 2, x * 3])\n", {"x": X2})
+CASES["cast_function_and_method"] = Case(
+    "import paddle\ny = paddle.cast(x, 'float64'), x.cast('int32')\n", {"x": X2 * 10}
+)
+CASES["cumsum_flattened_without_axis"] = Case(
+    "import paddle\ny = paddle.cumsum(x), x.cumsum(axis=1)\n", {"x": X2}
+)
+CASES["to_static_decorator_removed"] = Case(
+    """
+    import paddle
+    @paddle.jit.to_static
+    def double(t):
+        return t * 2
+    y = double(x)
+    """,
+    {"x": X2},
+)
+CASES["expand_function"] = Case(
+    "import paddle\ny = paddle.expand(v, [3, 5]), paddle.expand_as(v, x)\n", {"v": X2[:1].copy(), "x": X2}
+)
+CASES["in_dynamic_mode"] = Case("import paddle\ny = paddle.in_dynamic_mode()\n")
+CASES["gelu_approximate"] = Case(
+    "import paddle\ny = paddle.nn.functional.gelu(x, approximate=True)\n", {"x": X2}
+)
+CASES["linear_weight_in_out"] = Case(
+    "import paddle\ny = paddle.nn.functional.linear(x, w, b)\n",
+    {"x": X2, "w": Y2.T[:, :3].copy(), "b": X2[0, :3].copy()},
+)
+CASES["named_sublayers_without_self"] = Case(
+    """
+    import paddle
+    net = paddle.nn.Sequential(paddle.nn.Linear(2, 2), paddle.nn.Sequential(paddle.nn.ReLU()))
+    y = [name for name, _ in net.named_sublayers()]
+    """
+)
+CASES["scale_function_and_method"] = Case(
+    "import paddle\ny = paddle.scale(x, scale=2.0, bias=1.0), x.scale(3.0, 0.5, bias_after_scale=False)\n",
+    {"x": X2},
+)
+CASES["scaled_dot_product_attention_layout"] = Case(
+    "import paddle\ny = paddle.nn.functional.scaled_dot_product_attention(q, k, v)\n",
+    {"q": SEQ, "k": SEQ * 0.5, "v": SEQ + 1},
+    tolerance=1e-5,
+)
+CASES["split_number_of_parts"] = Case(
+    "import paddle\ny = x.split(2, axis=0), paddle.split(x, 2)\n", {"x": X2}
+)
+CASES["shape_tensor"] = Case("import paddle\ny = paddle.shape(x)\n", {"x": X2})
+CASES["unsqueeze_list_of_axes"] = Case(
+    "import paddle\ny = paddle.unsqueeze(x, [0, 2]), x.unsqueeze([1])\n", {"x": X2}
+)
+CASES["abs_same_method"] = Case("import paddle\ny = x.abs()\n", {"x": X2})
 
 # dtype value transform: strings and dtype objects
 CASES["to_tensor_dtype_string"] = Case("import paddle\ny = paddle.to_tensor([1, 2, 3], dtype='float64')\n")
@@ -829,6 +884,7 @@ NOT_NUMERICAL = {
     "cuda": "moves to a GPU",
     "save_load": "writes and reads files (tests/convert/test_training.py)",
     "create_parameter": "draws from an initializer (tests/convert/test_param_attr.py checks the spread)",
+    "uniform": "draws random numbers (tests/convert/test_creation.py checks bounds and seeds)",
 }
 
 

@@ -53,6 +53,11 @@ HELPERS: dict[str, Helper] = {
             "param_attr",
             "torch layers take no initializer: it is applied after the layer",
         ),
+        Helper(
+            "L2Decay",
+            "param_attr",
+            "torch has no regularizer object: an optimizer's weight_decay is the coefficient itself",
+        ),
         Helper("get_weights_path_from_url", "download", "torch has no Paddle weights cache"),
         *(
             Helper(
@@ -62,6 +67,14 @@ HELPERS: dict[str, Helper] = {
             )
             for rank in (1, 2, 3)
         ),
+        Helper("temporal_shift", "video", "torch has no temporal shift (TSM) operator"),
+        Helper("ParallelEnv", "distributed", "torch has no object describing the data-parallel launch"),
+        Helper(
+            "cross_entropy",
+            "losses",
+            "torch's cross entropy takes classes on dim 1 and reduces ignored and soft labels differently",
+        ),
+        Helper("CrossEntropyLoss", "losses", "the layer form of Paddle's cross entropy (classes on axis)"),
         Helper(
             "Unconverted",
             "unconverted",

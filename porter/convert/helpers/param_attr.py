@@ -55,3 +55,19 @@ def apply_param_attr(tensor: torch.Tensor | None, attr: Any) -> None:
             "ParamAttr learning_rate/regularizer are not applied: use an optimizer parameter group",
             stacklevel=2,
         )
+
+
+class L2Decay(float):
+    """``paddle.regularizer.L2Decay(coeff)``: adds ``coeff * param`` to each gradient, which is what a torch
+    optimizer's ``weight_decay=coeff`` does, so it is that number. Held by a ``ParamAttr`` (a per-parameter
+    regularizer) it has no effect in torch: give those parameters their own optimizer parameter group."""
+
+    def __new__(cls, coeff: float = 0.0) -> L2Decay:
+        return super().__new__(cls, coeff)
+
+    @property
+    def coeff(self) -> float:
+        return float(self)
+
+    def __repr__(self) -> str:
+        return f"L2Decay({float(self)!r})"

@@ -37,6 +37,9 @@ def bind(entry: ApiMapping, original: cst.Call, updated: cst.Call | None = None)
         if before.star == "*" and varargs is not None and index >= varargs:
             bound.append(Bound(entry.args[varargs], after, before, True))  # *layers -> *args
             continue
+        if before.star == "**" and keywords_pass_through(entry):
+            bound.append(Bound(KEYWORDS, after, before, False))
+            continue
         if before.star:
             raise NotConverted("unsupported-arg", f"{entry.paddle}: *args/**kwargs cannot be mapped to torch")
         if before.keyword is None:
@@ -52,6 +55,25 @@ def bind(entry: ApiMapping, original: cst.Call, updated: cst.Call | None = None)
                 raise NotConverted("unsupported-arg", f"{entry.paddle} has no argument {name!r}")
             bound.append(Bound(name, after, before, False))
     return bound
+
+
+KEYWORDS = "**"  # the Bound name of a ``**mapping`` argument passed through unchanged
+
+
+def keywords_pass_through(entry: ApiMapping) -> bool:
+    """Whether ``**mapping`` can go to torch as it is: every key torch would accept means the same there.
+
+    A key Paddle renames (``bias_attr``, ``epsilon``) or drops (``data_format``) is unknown to torch and
+    fails loudly; what must not happen is a key torch accepts with another meaning: a Paddle argument
+    whose value is transformed under the same name (BatchNorm's ``momentum``), or a renamed Paddle name
+    that torch uses for something else.
+    """
+    torch_names = {name.lstrip("*") for name in entry.torch_args}
+    if not entry.torch_args or any(name.startswith("**") for name in entry.torch_args):
+        return False
+    same_name_transformed = any(arg not in entry.rename and arg in torch_names for arg in entry.values)
+    renamed_collides = any(source in torch_names for source in entry.rename)
+    return not same_name_transformed and not renamed_collides
 
 
 def value_of(site: CallSite, name: str) -> cst.BaseExpression | None:
@@ -87,6 +109,14 @@ def rewrite(
     for item in items:
         if item.name in skip:
             continue
+        if item.name == KEYWORDS:
+            message = (
+                f"{entry.paddle}: the keys of **{code(item.original.value).strip()} are passed to {entry.torch} as they "
+                "are; a Paddle-only key (weight_attr, bias_attr, data_format, ...) fails there"
+            )
+            ctx.warn(item.original, "assumed-value", message, "review")
+            renamed.append((item, KEYWORDS, item.arg.value))
+            continue
         value = (replace or {}).get(item.name, item.arg.value)
         accepted = entry.accept.get(item.name)
         if accepted is not None:
@@ -98,8 +128,10 @@ def rewrite(
             value = values.BY_NAME[transform](value, ctx)
         new_name = entry.rename.get(item.name, item.name)
         open_keywords = any(a.startswith("**") for a in torch_args) or new_name.startswith("*")
-        keywords = {a.lstrip("*") for a in torch_args}  # torch's zeros(*size) also takes size=
-        if torch_args and new_name not in keywords and not open_keywords:
+        # torch's ``zeros(*size)`` also binds ``size=``; a positional reaching ``einsum(*args)`` is fine
+        keywords = {a.lstrip("*") for a in torch_args}
+        varargs = item.positional and _varargs_by(torch_args, len(renamed))
+        if torch_args and new_name not in keywords and not open_keywords and not varargs:
             raise NotConverted(
                 "unsupported-arg", f"{entry.paddle}: argument {item.name!r} has no torch counterpart"
             )
@@ -108,7 +140,10 @@ def rewrite(
     args: list[cst.Arg] = []
     positional_ok = True
     for position, (item, new_name, value) in enumerate(renamed):
-        same_slot = position < len(torch_args) and torch_args[position] == new_name
+        if new_name == KEYWORDS:
+            args.append(item.arg)
+            continue
+        same_slot = position < len(torch_args) and torch_args[position] in (new_name, f"*{new_name}")
         varargs = new_name.startswith("*") or (
             position < len(torch_args) and torch_args[position].startswith("*")
         )
@@ -131,6 +166,11 @@ def rewrite(
         func = method(site, (target or entry.torch or "").rsplit(".", 1)[-1])
     name = func if func is not None else site.torch_name(target)
     return site.updated.with_changes(func=name, args=args)
+
+
+def _varargs_by(torch_args: tuple[str, ...], position: int) -> bool:
+    """A torch ``*args`` parameter at or before ``position`` takes a positional argument there."""
+    return any(a.startswith("*") and not a.startswith("**") for a in torch_args[: position + 1])
 
 
 def method(site: CallSite, name: str) -> cst.BaseExpression:

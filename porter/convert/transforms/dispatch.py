@@ -15,7 +15,16 @@ import libcst as cst
 from porter.convert.context import TODO_PREFIX, Context, NotConverted
 from porter.convert.names import NameTable
 from porter.convert.table import ApiMapping, Category, MappingTable, Safety
-from porter.convert.transforms import calls, param_attr, partials, references, schedulers, tensor_attrs
+from porter.convert.transforms import (
+    calls,
+    framework,
+    param_attr,
+    partials,
+    references,
+    schedulers,
+    subclasses,
+    tensor_attrs,
+)
 from porter.convert.transforms.base import CallSite, code, with_todos
 from porter.convert.transforms.named import CALL_TRANSFORMS
 from porter.convert.transforms.provenance import METHOD_OWNERS, Family, Provenance, Value
@@ -60,6 +69,11 @@ class Dispatcher(cst.CSTTransformer):
         self.shadowed = {id(alias): group.local for group in ctx.names.shadowed for alias in group.aliases}
         # ids of method calls rewritten on a receiver assumed to be Paddle's -> what their result is then
         self.assumed_results: dict[int, Value] = {}
+        self.dropped_decorators: set[int] = set()  # ids of decorators removed (paddle.jit.to_static)
+        self.paddle_bases: list[
+            ApiMapping | None
+        ] = []  # per enclosing class: the Paddle layer it derives from
+        self.first_params: list[str | None] = []  # per enclosing function: its first parameter (self)
 
     # -- statement frames -----------------------------------------------------------------------
     def on_visit(self, node: cst.CSTNode) -> bool:
@@ -136,6 +150,24 @@ class Dispatcher(cst.CSTTransformer):
                 self.ctx.todo(alias, "shadowed", "shadowed-name", message)
 
     # -- references -----------------------------------------------------------------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        params = node.params.params
+        self.first_params.append(params[0].name.value if params else None)
+
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
+        self.first_params.pop()
+        return framework.without_dropped(updated, self.dropped_decorators, original)
+
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+        self.paddle_bases.pop()
+        return framework.without_dropped(updated, self.dropped_decorators, original)
+
+    def visit_Decorator(self, node: cst.Decorator) -> bool:
+        if not framework.dropped(self.ctx, node):
+            return True
+        self.dropped_decorators.add(id(node))
+        return False  # removed with its arguments: nothing inside is converted or reported
+
     def visit_Annotation(self, node: cst.Annotation) -> None:
         stack: list[cst.CSTNode] = [node.annotation]  # a type annotation names classes, never calls them
         while stack:
@@ -145,6 +177,7 @@ class Dispatcher(cst.CSTTransformer):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.class_bases.update(id(base.value) for base in node.bases)  # subclassing passes no arguments
+        self.paddle_bases.append(subclasses.paddle_base(self.ctx, node))
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
         return id(node) not in self.refs
@@ -232,6 +265,12 @@ class Dispatcher(cst.CSTTransformer):
         entry = self._partial_entry(original)
         if entry is not None:
             return self._partial(entry, original, updated)
+        entry = self._super_init_entry(original)
+        if entry is not None:  # the base layer's constructor, spelled super().__init__
+            if not subclasses.readable(self.ctx, entry, original):
+                return updated
+            result = self._apply(entry, original, updated)
+            return result.with_changes(func=updated.func) if isinstance(result, cst.Call) else result
         ref = self.ctx.names.ref(original.func)
         if ref is not None:
             entry = self.ctx.table.lookup(ref.path)
@@ -273,7 +312,19 @@ class Dispatcher(cst.CSTTransformer):
             return updated  # not converted: the TODO is recorded
         return partials.rewrap(updated, result)
 
+    def _super_init_entry(self, node: cst.Call) -> ApiMapping | None:
+        base = self.paddle_bases[-1] if self.paddle_bases else None
+        if base is None or not subclasses.is_super_init(node):
+            return None
+        built = subclasses.layer_being_built(node, self.first_params[-1] if self.first_params else None)
+        if built is not None:
+            self.ctx.layers_built[id(node)] = built
+        return base
+
     def _entry_for(self, node: cst.Call) -> ApiMapping | None:
+        entry = self._super_init_entry(node)
+        if entry is not None:
+            return entry
         ref = self.ctx.names.ref(node.func)
         if ref is not None:
             return self.ctx.table.lookup(ref.path)

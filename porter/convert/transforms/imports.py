@@ -26,8 +26,9 @@ from porter.convert import helpers
 from porter.convert.context import TODO_PREFIX, Context, module_local
 from porter.convert.names import TORCH_MODULES, Group, dotted_name
 
-# Modules converted code may name in full (``torch.nn.init.zeros_(...)``, ``functools.partial(...)``).
-_SPELLED_IN_FULL = ("functools", "torch")
+# Modules converted code may name in full (``torch.nn.init.zeros_(...)``, ``functools.partial(...)``,
+# ``collections.OrderedDict(...)``).
+_SPELLED_IN_FULL = ("collections", "functools", "torch")
 
 
 def complete(ctx: Context, group: Group) -> bool:

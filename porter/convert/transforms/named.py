@@ -13,13 +13,19 @@ from collections.abc import Callable
 from porter.convert import helpers
 from porter.convert.table import Vocabulary
 from porter.convert.transforms import (
+    containers,
+    creation,
     devices,
+    framework,
+    initializers,
     layer_args,
     layer_methods,
     layers,
     misc,
+    nn_functional,
     optim,
     param_attr,
+    shapes,
     sublayers,
     tensor_ops,
     values,
@@ -33,7 +39,7 @@ CALL_TRANSFORMS: dict[str, Callable] = {
     "add_parameter": sublayers.add_sublayer,
     "create_parameter": sublayers.create_parameter,
     "param_attr": param_attr.standalone_param_attr,
-    "initializer": param_attr.standalone_initializer,
+    "initializer": initializers.as_function,
     "dropout": layers.dropout,
     "hardsigmoid": layers.hardsigmoid,
     "conv_norm_activation": layers.conv_norm_activation,
@@ -57,6 +63,24 @@ CALL_TRANSFORMS: dict[str, Callable] = {
     "cuda": devices.cuda,
     "save_load": misc.save_load,
     "no_grad": misc.no_grad,
+    # creation, shapes, layouts, execution mode (issue 11)
+    "uniform": creation.uniform,
+    "tensor_shape": shapes.shape,
+    "cast": shapes.cast,
+    "expand": shapes.expand,
+    "reshape": shapes.reshape,
+    "unsqueeze": shapes.unsqueeze,
+    "split_parts": shapes.split,
+    "cumsum": shapes.cumsum,
+    "add_n": shapes.add_n,
+    "scale": shapes.scale,
+    "linear_weight": nn_functional.linear,
+    "sdpa": nn_functional.scaled_dot_product_attention,
+    "keywords_after_input": nn_functional.keywords_after_input,
+    "in_dynamic_mode": framework.in_dynamic_mode,
+    framework.DROP_DECORATOR: framework.drop_decorator,
+    "sequential": containers.sequential,
+    "named_sublayers": containers.named_sublayers,
 }
 
 VOCABULARY = Vocabulary(frozenset(CALL_TRANSFORMS), frozenset(VALUE_TRANSFORMS), helpers.TARGETS)

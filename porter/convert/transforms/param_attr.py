@@ -1,10 +1,8 @@
-"""``weight_attr`` / ``bias_attr`` / ``ParamAttr`` / ``paddle.nn.initializer.*`` -> torch.nn.init calls.
+"""``weight_attr`` / ``bias_attr`` / ``ParamAttr`` -> torch.nn.init calls.
 
 torch layers take no initializer argument, so the initializer becomes a ``torch.nn.init.<x>_`` call on
-the new layer's parameter, placed right after the statement that builds it (which must therefore bind
-the layer to a name). Fan-in based initializers need no layout correction: Paddle computes a Linear
-weight's fans from its [in, out] shape as (in, out), torch from [out, in] as (in, out) too, and conv
-weights share one layout (tests/convert/test_param_attr.py checks the resulting spreads numerically).
+the new layer's parameter (initializers.py), placed right after the statement that builds it (which must
+therefore bind the layer to a name).
 """
 
 from __future__ import annotations
@@ -15,15 +13,22 @@ from porter.convert.context import NotConverted
 from porter.convert.table import ApiMapping
 from porter.convert.transforms import calls
 from porter.convert.transforms.base import CallSite, code, literal
+from porter.convert.transforms.expressions import converted
+from porter.convert.transforms.initializers import init_statement
 
-_ATTR_ARGS = {"weight_attr": "weight", "bias_attr": "bias"}
+_ATTR_ARGS = {
+    "weight_attr": "weight",
+    "param_attr": "weight",
+    "bias_attr": "bias",
+}  # legacy layers: param_attr
 # transform -> arguments whose sub-expressions it reads and replaces itself
 _OWNED_ARGS = {
-    "param_attr": ("weight_attr", "bias_attr"),
+    "param_attr": ("weight_attr", "param_attr", "bias_attr"),
     "batch_norm": ("weight_attr", "bias_attr"),  # layer_args.batch_norm / embedding apply param_attr too
     "embedding": ("weight_attr",),
     "create_parameter": ("attr", "default_initializer"),
     "optimizer": ("weight_decay",),
+    "drop_decorator": ("input_spec", "build_strategy", "backend"),  # removed with the call
 }
 _PARAM_ATTR = (
     "name",
@@ -40,42 +45,6 @@ _PARAM_ATTR_DEFAULTS = {
     "do_model_average": True,
     "need_clip": True,
 }
-
-# paddle initializer -> (its parameters with defaults, torch init function, its arguments after the tensor
-# as (torch keyword, paddle parameter, given positionally in a direct call))
-_INITIALIZERS: dict[str, tuple[dict[str, str], str, tuple[tuple[str, str, bool], ...]]] = {
-    "Uniform": ({"low": "-1.0", "high": "1.0"}, "uniform_", (("a", "low", True), ("b", "high", True))),
-    "Normal": ({"mean": "0.0", "std": "1.0"}, "normal_", (("mean", "mean", True), ("std", "std", True))),
-    "TruncatedNormal": (
-        {"mean": "0.0", "std": "1.0", "a": "-2.0", "b": "2.0"},
-        "trunc_normal_",
-        (("mean", "mean", True), ("std", "std", True), ("a", "a", True), ("b", "b", True)),
-    ),
-    "Constant": ({"value": "0.0"}, "constant_", (("val", "value", True),)),
-    "XavierUniform": (
-        {"fan_in": "None", "fan_out": "None", "gain": "1.0"},
-        "xavier_uniform_",
-        (("gain", "gain", False),),
-    ),
-    "XavierNormal": (
-        {"fan_in": "None", "fan_out": "None", "gain": "1.0"},
-        "xavier_normal_",
-        (("gain", "gain", False),),
-    ),
-    "KaimingNormal": (
-        {"fan_in": "None", "negative_slope": "0.0", "nonlinearity": "'relu'", "mode": "'fan_in'"},
-        "kaiming_normal_",
-        (("a", "negative_slope", False), ("mode", "mode", False), ("nonlinearity", "nonlinearity", False)),
-    ),
-    "KaimingUniform": (
-        {"fan_in": "None", "negative_slope": "0.0", "nonlinearity": "'relu'", "mode": "'fan_in'"},
-        "kaiming_uniform_",
-        (("a", "negative_slope", False), ("mode", "mode", False), ("nonlinearity", "nonlinearity", False)),
-    ),
-    "Orthogonal": ({"gain": "1.0"}, "orthogonal_", (("gain", "gain", False),)),
-    "Dirac": ({"groups": "1"}, "dirac_", (("groups", "groups", False),)),
-}
-_ALIASES = {"uniform": "Uniform", "normal": "Normal", "constant": "Constant", "xavier": "XavierUniform"}
 
 
 def deferred_ids(node: cst.Call, entry: ApiMapping, refs) -> set[int]:
@@ -112,31 +81,6 @@ def _read_by_transform(value: cst.BaseExpression, refs) -> set[int]:
         elif any(id(n) in refs for n in _walk(current)):
             ids |= {id(n) for n in _walk(current)}
     return ids
-
-
-def converted(site: CallSite, node: cst.BaseExpression) -> cst.BaseExpression:
-    """The converted counterpart in ``site.updated`` of ``node``, a value inside ``site.original``.
-
-    The calls around such a value are deferred (left as they were), so the same child positions lead
-    to it in the updated call."""
-    path = _child_path(site.original, node)
-    current: cst.CSTNode = site.updated
-    try:
-        for index in path or ():
-            current = current.children[index]
-    except IndexError:
-        return node
-    return current if path is not None and isinstance(current, cst.BaseExpression) else node
-
-
-def _child_path(root: cst.CSTNode, node: cst.CSTNode) -> list[int] | None:
-    stack: list[tuple[cst.CSTNode, list[int]]] = [(root, [])]
-    while stack:
-        current, path = stack.pop()
-        if current is node:
-            return path
-        stack.extend((child, [*path, index]) for index, child in enumerate(current.children))
-    return None
 
 
 def standalone_param_attr(site: CallSite) -> cst.BaseExpression:
@@ -237,52 +181,6 @@ def _param_attr_options(site: CallSite, call: cst.BaseExpression) -> dict[str, c
             continue
         options[key] = arg.value
     return options
-
-
-def init_statement(site: CallSite, initializer: cst.BaseExpression, tensor: str) -> str:
-    """``torch.nn.init.<x>_(tensor, ...)`` for a Paddle initializer call."""
-    function, arguments = _init_parts(site, initializer)
-    spelled = ", ".join(value if positional else f"{key}={value}" for key, value, positional in arguments)
-    return f"torch.nn.init.{function}({tensor}, {spelled})"
-
-
-def _init_parts(site: CallSite, initializer: cst.BaseExpression) -> tuple[str, list[tuple[str, str, bool]]]:
-    """The torch.nn.init function and its arguments after the tensor, for a Paddle initializer call:
-    (torch keyword, value source, positional in a direct call)."""
-    path = _path(site, initializer)
-    name = path.rsplit(".", 1)[-1] if path else None
-    name = _ALIASES.get(name, name) if name else None
-    if (
-        not isinstance(initializer, cst.Call)
-        or name not in _INITIALIZERS
-        or not path.startswith("paddle.nn.initializer")
-    ):
-        raise NotConverted("initializer", f"initializer {code(initializer)} has no torch.nn.init equivalent")
-    params, function, spelling = _INITIALIZERS[name]
-    values = dict(params)
-    for index, arg in enumerate(initializer.args):
-        keys = list(params)
-        if (
-            arg.star
-            or (arg.keyword is None and index >= len(keys))
-            or (arg.keyword and arg.keyword.value not in params)
-        ):
-            raise NotConverted("initializer", f"arguments of {code(initializer)} cannot be read")
-        if any(id(node) in site.ctx.names.refs for node in _walk(arg.value)):
-            raise NotConverted("initializer", "initializer arguments use Paddle code")
-        values[arg.keyword.value if arg.keyword else keys[index]] = code(converted(site, arg.value)).strip()
-    if values.get("fan_in", "None") != "None" or values.get("fan_out", "None") != "None":
-        raise NotConverted("initializer", "an explicit fan_in/fan_out has no torch.nn.init equivalent")
-    site.ctx.api_counts[path] += 1
-    return function, [(key, values[param], positional) for key, param, positional in spelling]
-
-
-def standalone_initializer(site: CallSite) -> cst.BaseExpression:
-    """An initializer object used as a value: ``functools.partial(torch.nn.init.<x>_, ...)``, a callable
-    that fills the tensor it is given, as Paddle's initializer objects do."""
-    function, arguments = _init_parts(site, site.original)
-    spelled = ", ".join(f"{key}={value}" for key, value, _ in arguments)
-    return cst.parse_expression(f"functools.partial(torch.nn.init.{function}, {spelled})")
 
 
 def _path(site: CallSite, value: cst.BaseExpression) -> str | None:

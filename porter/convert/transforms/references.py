@@ -10,6 +10,13 @@ from porter.convert.table import Category, Kind
 from porter.convert.transforms.values import DTYPES
 
 _TYPING_SIZES = {f"paddle._typing.Size{n}": f"torch.nn.common_types._size_{n}_t" for n in range(1, 7)}
+# Module attributes that are not callables (the table maps callables): value -> value, with the caveat.
+_ATTRIBUTES = {
+    "paddle.__version__": (
+        "torch.__version__",
+        "paddle.__version__ -> torch.__version__: a comparison with Paddle version numbers needs review",
+    )
+}
 
 
 def convert(
@@ -28,6 +35,11 @@ def convert(
     if path in _TYPING_SIZES:  # annotation-only aliases of int | tuple of ints, the same in torch
         ctx.api_counts[path] += 1
         return ctx.torch_name(original, _TYPING_SIZES[path])
+    if path in _ATTRIBUTES:
+        target, caveat = _ATTRIBUTES[path]
+        ctx.api_counts[path] += 1
+        ctx.info(original, "note", caveat, "review")
+        return ctx.torch_name(original, target)
     entry = ctx.table.lookup(path)
     if entry is None:
         ctx.todo(original, path, "unknown-api", f"{path} is not in the mapping table")

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from porter.convert import helpers
 from porter.convert.context import NotConverted
-from porter.convert.transforms import calls, param_attr
+from porter.convert.transforms import calls, initializers, param_attr
 from porter.convert.transforms.base import CallSite, code, literal
 
 # torch's registering method -> how to fetch the registered object back by name
@@ -49,10 +50,11 @@ def create_parameter(site: CallSite) -> cst.BaseExpression:
     ctx = site.ctx
     target = ctx.assignment_target(site.original) or _registered_as(site)
     shape = calls.value_of(site, "shape")
-    if target is None or shape is None:
-        raise NotConverted(
-            "create-parameter", "create_parameter must be assigned to a name (x = self.create_parameter(...))"
-        )
+    if shape is None:
+        raise NotConverted("create-parameter", "create_parameter needs a shape")
+    inline = target is None  # used in an expression: the init calls (which return the tensor) wrap it
+    if inline:
+        target = cst.Name(initializers.PLACEHOLDER)
     for unsupported in ("device",):
         if calls.original_value_of(site, unsupported) is not None:
             raise NotConverted("create-parameter", f"create_parameter({unsupported}=...) is not translated")
@@ -67,35 +69,32 @@ def create_parameter(site: CallSite) -> cst.BaseExpression:
     statements = []
     if attr is not None:
         statements = param_attr.attr_statements(site, attr, "", target, [])
-    if not any("torch.nn.init." in s for s in statements):
+    initialized = any(
+        not s.startswith((f"{tensor}.requires_grad_", f"{helpers.MODULE}.")) for s in statements
+    )
+    if not initialized:
         initializer = calls.original_value_of(site, "default_initializer")
         if initializer is not None:
-            statements.insert(0, param_attr.init_statement(site, initializer, tensor))
+            statements.insert(0, initializers.init_statement(site, initializer, tensor))
             ctx.consume(initializer)
         else:
             is_bias = calls.original_value_of(site, "is_bias")
-            bias = is_bias is not None and _true(is_bias)
-            statement = f"torch.nn.init.zeros_({tensor})" if bias else _xavier(shape, tensor)
-            statements.insert(0, statement)
+            default = initializers.default_statement(
+                site, shape, tensor, is_bias=is_bias is not None and _true(is_bias)
+            )
+            statements.insert(0, default)
             ctx.info(
                 site.original,
                 "assumed",
-                f"Paddle's default initializer for create_parameter: {statement}",
+                f"Paddle's default initializer for create_parameter: {default}",
                 "review",
             )
+    parameter = cst.parse_expression(f"torch.nn.Parameter(torch.empty({empty}))")
+    if inline:
+        return initializers.nested(statements, parameter)
     for statement in statements:
         ctx.after(statement)
-    return cst.parse_expression(f"torch.nn.Parameter(torch.empty({empty}))")
-
-
-def _xavier(shape: cst.BaseExpression, tensor: str) -> str:
-    """Paddle's default Xavier-uniform; for a 1-D parameter of n values Paddle takes fan_in = fan_out = n
-    (torch's xavier_uniform_ refuses fewer than 2 dims): uniform in +-sqrt(3 / n)."""
-    if isinstance(shape, cst.List | cst.Tuple) and len(shape.elements) == 1:
-        size = code(shape.elements[0].value).strip()
-        bound = f"(3 / {size}) ** 0.5"
-        return f"torch.nn.init.uniform_({tensor}, -{bound}, {bound})"
-    return f"torch.nn.init.xavier_uniform_({tensor})"
+    return parameter
 
 
 def _registered_as(site: CallSite) -> cst.BaseExpression | None:

@@ -6,6 +6,8 @@ each still checks the call's shape.
 
 from __future__ import annotations
 
+import math
+
 import libcst as cst
 
 from porter.convert.context import NotConverted
@@ -62,11 +64,6 @@ def _chunk_args(site: CallSite) -> list[cst.Arg]:
 def to_tensor(site: CallSite) -> cst.BaseExpression:
     """``stop_gradient`` (default True) is the inverse of ``requires_grad`` (default False)."""
     extra: list[cst.Arg] = []
-    place = calls.original_value_of(site, "place")
-    if place is not None and _literal(place, default="set") is not None:
-        raise NotConverted(
-            "to-tensor", "to_tensor(place=...) is not translated; move the tensor with .to(device)"
-        )
     stop = calls.original_value_of(site, "stop_gradient")
     if stop is not None:
         flag = _literal(stop)
@@ -75,7 +72,7 @@ def to_tensor(site: CallSite) -> cst.BaseExpression:
         elif flag is not True:
             expression = cst.parse_expression(f"not ({code(calls.value_of(site, 'stop_gradient')).strip()})")
             extra.append(cst.Arg(expression, keyword=cst.Name("requires_grad"), equal=_KW))
-    return calls.rewrite(site, skip=frozenset({"place", "stop_gradient"}), extra=extra)
+    return calls.rewrite(site, skip=frozenset({"stop_gradient"}), extra=extra)
 
 
 def astype(site: CallSite) -> cst.BaseExpression:
@@ -165,14 +162,19 @@ def assign(site: CallSite) -> cst.BaseExpression:
 
 
 def full(site: CallSite) -> cst.BaseExpression:
-    """Paddle fills with its default float dtype when the fill value is a Python int (torch infers int64),
-    and with complex128 for a Python complex (torch: complex64); bools and floats agree."""
+    """Paddle fills with its default float dtype when the fill value is a Python int or a numeric string
+    (torch infers int64), and with complex128 for a Python complex (torch: complex64); bools and floats
+    agree. An int or string literal becomes a float literal; anything computed gets the dtype spelled out."""
     if calls.original_value_of(site, "dtype") is not None:
         return calls.rewrite(site)
     fill = calls.original_value_of(site, "fill_value")
     value = _literal(fill, default=...) if fill is not None else ...
     if isinstance(value, bool | float):
         return calls.rewrite(site)
+    if isinstance(value, int | str):  # Paddle also parses strings such as '1e-3' or '-inf'
+        number = float(value)
+        spelled = repr(number) if math.isfinite(number) else f"float('{number}')"
+        return calls.rewrite(site, replace={"fill_value": cst.parse_expression(spelled)})
     if isinstance(value, complex):
         dtype = site.ctx.torch_ref("torch.complex128")
     else:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from porter.convert.context import NotConverted
+from porter.convert.transforms import switches
 from porter.convert.transforms.base import code, literal, parenthesized
 
 if TYPE_CHECKING:
@@ -84,4 +85,11 @@ def _format(number: Decimal) -> str:
 
 
 # The names the table's ``values = {...}`` may use (named.py passes them to the table's validation).
-BY_NAME = {"one_minus": one_minus, "negate": negate, "dtype": dtype}
+BY_NAME = {
+    "one_minus": one_minus,
+    "negate": negate,
+    "dtype": dtype,
+    "place": switches.place,
+    "gelu_approximate": switches.gelu_approximate,
+    "rnn_direction": switches.rnn_direction,
+}
