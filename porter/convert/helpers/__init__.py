@@ -54,6 +54,15 @@ HELPERS: dict[str, Helper] = {
             "torch layers take no initializer: it is applied after the layer",
         ),
         Helper("get_weights_path_from_url", "download", "torch has no Paddle weights cache"),
+        Helper("accuracy", "metrics", "torch has no top-k accuracy function"),
+        Helper("Metric", "metrics", "torch has no metric interface for paddle.Model"),
+        Helper("Accuracy", "metrics", "torch has no accumulating accuracy metric"),
+        Helper(
+            "attach_lr_scheduler",
+            "training",
+            "a torch optimizer does not own its scheduler (state dict, paddle.Model's per-batch step)",
+        ),
+        Helper("Model", "training", "torch has no high-level fit/evaluate/predict API (paddle.Model)"),
         Helper(
             "Unconverted",
             "unconverted",

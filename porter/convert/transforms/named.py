@@ -36,6 +36,8 @@ CALL_TRANSFORMS: dict[str, Callable] = {
     "hardsigmoid": layers.hardsigmoid,
     "optimizer": optim.optimizer,
     "lr_scheduler": optim.lr_scheduler,
+    "optimizer_get_lr": optim.get_lr,
+    "optimizer_base": optim.base_class,
     "matmul": tensor_ops.matmul,
     "split": tensor_ops.split,
     "to_tensor": tensor_ops.to_tensor,
