@@ -25,6 +25,7 @@ from porter.convert import files, helpers, notebook
 from porter.convert.engine import convert_source
 from porter.convert.report import Diagnostic, FileResult, Report, Severity, Status
 from porter.convert.table import MappingTable
+from porter.convert.transforms.module_map import ModuleMap
 from porter.usage import UsageError
 
 _SKIP_DIRS = {
@@ -43,6 +44,7 @@ class ConvertOptions:
     report_file: str | None = None  # checked here (never an input or an output); written by the caller
     clear_outputs: bool = False  # notebooks porter converts lose their (Paddle) outputs
     table: MappingTable | None = None
+    modules: ModuleMap | None = None  # --map-module: the user's packages that have a torch port
 
 
 @dataclass
@@ -336,7 +338,7 @@ def _convert_bytes(
     if shown.endswith(notebook.SUFFIX):
         result = notebook.convert_notebook(source.text, clear_outputs=options.clear_outputs, **where)
     else:
-        result = convert_source(source.text, **where)
+        result = convert_source(source.text, **where, modules=options.modules)
     return _Converted(result, data, source.encoding)
 
 

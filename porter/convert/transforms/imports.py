@@ -23,6 +23,8 @@ import libcst as cst
 from porter.convert import helpers
 from porter.convert.context import TODO_PREFIX, Context, module_local
 from porter.convert.names import TORCH_MODULES, Group, dotted_name
+from porter.convert.report import Severity
+from porter.convert.transforms.module_map import MappedImports, ModuleMap
 
 # Modules converted code may name in full (``torch.nn.init.zeros_(...)``, ``functools.partial(...)``).
 _SPELLED_IN_FULL = ("functools", "torch")
@@ -42,8 +44,13 @@ def partly_converted_groups(ctx: Context) -> frozenset[int]:
     )
 
 
-def rewrite(module: cst.Module, ctx: Context, helper_import: str) -> tuple[cst.Module, tuple[str, ...]]:
-    """The module with its imports changed, and the helpers it uses (in declaration order)."""
+def rewrite(
+    module: cst.Module, ctx: Context, helper_import: str, modules: ModuleMap | None = None
+) -> tuple[cst.Module, tuple[str, ...]]:
+    """The module with its imports changed, and the helpers it uses (in declaration order).
+    ``modules``: the user's packages that have a torch port (``--map-module``)."""
+    if modules:
+        module = _rename_mapped(module, ctx, modules)
     names, used_helpers = _loaded(ast.parse(module.code))
     plans: dict[int, list[str]] = {}  # id(ImportAlias) -> replacement statements (source text)
     bound: set[str] = set()  # names the rewritten module-level imports bind
@@ -75,6 +82,15 @@ def rewrite(module: cst.Module, ctx: Context, helper_import: str) -> tuple[cst.M
     if _all_top_level(module, plans):  # the usual case: no need to walk the whole tree
         return module.with_changes(body=rewriter._block(module.body, top=True)), ordered
     return module.visit(rewriter), ordered
+
+
+def _rename_mapped(module: cst.Module, ctx: Context, modules: ModuleMap) -> cst.Module:
+    renamer = MappedImports(modules)
+    module = module.visit(renamer)
+    for item in renamer.found:
+        severity = Severity.INFO if item.new is not None else Severity.ERROR
+        ctx.report(item.node, severity, "mapped-module", item.message)
+    return module
 
 
 def _loaded(tree: ast.Module) -> tuple[set[str], set[str]]:
