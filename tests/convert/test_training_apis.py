@@ -60,6 +60,27 @@ CASES = {
         + "    porter_helpers.attach_lr_scheduler(opt, sched)\n"
         + "    return opt, sched\n",
     ),
+    "tensor-dataset-list": (
+        "from paddle.io import TensorDataset\nd = TensorDataset([images, labels])\n",
+        "from torch.utils.data import TensorDataset\nd = TensorDataset(images, labels)\n",
+    ),
+    "tensor-dataset-variable": (
+        P + "d = paddle.io.TensorDataset(tensors)\n",
+        "import torch\nd = torch.utils.data.TensorDataset(*tensors)\n",
+    ),
+    "batch-sampler-from-a-dataset": (
+        P + "b = paddle.io.BatchSampler(d, batch_size=4, shuffle=True, drop_last=True)\n",
+        "import torch\nb = torch.utils.data.BatchSampler(torch.utils.data.RandomSampler(d), batch_size=4, drop_last=True)\n",
+    ),
+    "batch-sampler-shuffle-flag": (
+        P + "b = paddle.io.BatchSampler(dataset=d, shuffle=flag)\n",
+        "import torch\nb = torch.utils.data.BatchSampler("
+        "torch.utils.data.RandomSampler(d) if flag else torch.utils.data.SequentialSampler(d), batch_size=1, drop_last=False)\n",
+    ),
+    "batch-sampler-from-a-sampler": (
+        P + "b = paddle.io.BatchSampler(sampler=s, batch_size=2)\n",
+        "import torch\nb = torch.utils.data.BatchSampler(sampler=s, batch_size=2, drop_last=False)\n",
+    ),
 }
 
 
@@ -72,11 +93,13 @@ def test_converts(before, after):
     ("source", "code"),
     [
         (P + "acc = paddle.metric.accuracy(x, y, correct=c, total=t)\n", "unsupported-arg"),
+        (P + "b = paddle.io.BatchSampler(d, sampler=s)\n", "unsupported-arg"),
         (P + "opt = paddle.optimizer.Optimizer(0.1, parameters=ps)\n", "optimizer"),
         (P + "s = paddle.optimizer.lr.LRScheduler(0.1)\n", "optimizer"),
     ],
     ids=[
         "accuracy-output-tensors",
+        "batch-sampler-dataset-and-sampler",
         "optimizer-base-built",
         "scheduler-base-built",
     ],
@@ -95,6 +118,21 @@ def test_paddle_accuracy_and_its_conversion_compute_the_same(tmp_path, monkeypat
     assert_same_values(
         P + "y = paddle.metric.accuracy(input=paddle.nn.functional.softmax(x), label=labels, k=2)\n",
         {"x": rng.standard_normal((32, 5)).astype("float32"), "labels": rng.integers(0, 5, (32, 1))},
+        rtol=0,
+        atol=0,
+    )
+
+
+def test_tensor_dataset_and_batch_sampler_give_paddles_samples_and_batches():
+    """In order (no shuffle) both frameworks give the same items and the same index batches."""
+    rng = np.random.default_rng(0)
+    assert_same_values(
+        P
+        + "d = paddle.io.TensorDataset([x, labels])\n"
+        + "y = [d[3][0], d[3][1], len(d)]\n"
+        + "z = [list(b) for b in paddle.io.BatchSampler(d, batch_size=4, drop_last=False)]\n",
+        {"x": rng.standard_normal((10, 3)).astype("float32"), "labels": rng.integers(0, 2, (10, 1))},
+        names=("y", "z"),
         rtol=0,
         atol=0,
     )

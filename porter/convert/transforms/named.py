@@ -14,6 +14,7 @@ from porter.convert import helpers
 from porter.convert.table import Vocabulary
 from porter.convert.transforms import (
     devices,
+    io,
     layer_methods,
     layers,
     misc,
@@ -37,6 +38,8 @@ CALL_TRANSFORMS: dict[str, Callable] = {
     "optimizer": optim.optimizer,
     "lr_scheduler": optim.lr_scheduler,
     "optimizer_get_lr": optim.get_lr,
+    "tensor_dataset": io.tensor_dataset,
+    "batch_sampler": io.batch_sampler,
     "optimizer_base": optim.base_class,
     "matmul": tensor_ops.matmul,
     "split": tensor_ops.split,
