@@ -334,11 +334,17 @@ def _convert_bytes(
         source = files.decode(data)
     except files.SourceError as error:
         return _Converted(_problem(shown, Status.FAILED, Severity.ERROR, "encoding", str(error)), data)
-    where = {"path": shown, "table": options.table, "package": package, "tree_package": tree_package}
+    where = {
+        "path": shown,
+        "table": options.table,
+        "package": package,
+        "tree_package": tree_package,
+        "modules": options.modules,
+    }
     if shown.endswith(notebook.SUFFIX):
         result = notebook.convert_notebook(source.text, clear_outputs=options.clear_outputs, **where)
     else:
-        result = convert_source(source.text, **where, modules=options.modules)
+        result = convert_source(source.text, **where)
     return _Converted(result, data, source.encoding)
 
 

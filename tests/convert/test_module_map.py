@@ -97,3 +97,17 @@ def test_map_module_from_the_command_line(tmp_path):
     assert main(["convert", str(source), "-o", str(out), "--map-module", "zoo=zoo_torch"]) == 0
     assert "from zoo_torch.nets import Net" in out.read_text(encoding="utf-8")
     assert main(["convert", str(source), "--map-module", "zoo"]) == 2
+
+
+def test_map_module_in_a_notebook():
+    import nbformat
+
+    from porter.convert.notebook import convert_notebook
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell("from zoo.nets import Net\nnet = Net()")]
+    result = convert_notebook(nbformat.writes(notebook), path="train.ipynb", modules=MAP)
+    assert (
+        nbformat.reads(result.output, as_version=4).cells[0].source
+        == "from zoo_torch.nets import Net\nnet = Net()"
+    )
