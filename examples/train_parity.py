@@ -264,7 +264,7 @@ def render(verdict: Verdict, run: Run) -> str:
 
 
 def _share(use: float) -> str:
-    return f"{use:.0%} of" if use <= 1 else f"{use:.1e} times"
+    return f"{use:.0%} of" if 0.01 <= use <= 1 else f"{use:.1e} times"
 
 
 def report(args, float64: Verdict, float32: Verdict, run64: Run, run32: Run) -> str:

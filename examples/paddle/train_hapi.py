@@ -59,9 +59,9 @@ def parse_args(argv=None):
     parser.add_argument("--train-samples", type=int, default=512)
     parser.add_argument("--eval-samples", type=int, default=128)
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--lr", type=float, default=0.05)
-    parser.add_argument("--decay-every", type=int, default=10, help="halve the learning rate every N batches")
+    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--lr", type=float, default=0.003)
+    parser.add_argument("--decay-every", type=int, default=80, help="halve the learning rate every N batches")
     parser.add_argument("--weight-decay", type=float, default=1e-4)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--output-dir", default="output")
@@ -80,9 +80,8 @@ def main(argv=None):
     model = paddle.Model(factory(num_classes=args.num_classes))
     # paddle.Model steps a learning-rate scheduler after every batch.
     scheduler = paddle.optimizer.lr.StepDecay(learning_rate=args.lr, step_size=args.decay_every, gamma=0.5)
-    optimizer = paddle.optimizer.Momentum(
+    optimizer = paddle.optimizer.Adam(
         learning_rate=scheduler,
-        momentum=0.9,
         parameters=model.parameters(),
         weight_decay=paddle.regularizer.L2Decay(args.weight_decay),
     )

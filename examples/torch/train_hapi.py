@@ -60,9 +60,9 @@ def parse_args(argv=None):
     parser.add_argument("--train-samples", type=int, default=512)
     parser.add_argument("--eval-samples", type=int, default=128)
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--lr", type=float, default=0.05)
-    parser.add_argument("--decay-every", type=int, default=10, help="halve the learning rate every N batches")
+    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--lr", type=float, default=0.003)
+    parser.add_argument("--decay-every", type=int, default=80, help="halve the learning rate every N batches")
     parser.add_argument("--weight-decay", type=float, default=1e-4)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--output-dir", default="output")
@@ -79,9 +79,8 @@ def main(argv=None):
     test_data = SyntheticShapes(args.eval_samples, *shape, seed=args.seed + 1, with_labels=False)
 
     model = porter_helpers.Model(factory(num_classes=args.num_classes))
-    optimizer = torch.optim.SGD(
+    optimizer = torch.optim.Adam(
         lr=args.lr,
-        momentum=0.9,
         params=model.parameters(),
         weight_decay=args.weight_decay,
     )
