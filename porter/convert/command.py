@@ -39,6 +39,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--report-file", metavar="F", help="write the report to F instead of stderr")
     parser.add_argument("--strict", action="store_true", help="exit 1 when any item needs attention")
+    parser.add_argument(
+        "--map-module",
+        metavar="OLD=NEW",
+        action="append",
+        default=[],
+        help="a package of yours that already has a torch port: its imports become NEW's (repeatable)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -46,9 +53,15 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from porter.convert import files
+    from porter.convert.transforms.module_map import ModuleMap
     from porter.convert.tree import ConvertOptions, convert_path
     from porter.usage import UsageError
 
+    try:
+        modules = ModuleMap.parse(args.map_module)
+    except ValueError as error:
+        print(f"porter convert: error: {error}", file=sys.stderr)
+        return 2
     options = ConvertOptions(
         path=args.path,
         output=args.output,
@@ -57,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
         diff=args.diff,
         report_file=args.report_file,
         clear_outputs=args.clear_outputs,
+        modules=modules,
     )
     try:
         outcome = convert_path(options, stdin=sys.stdin.buffer, stdout=sys.stdout.buffer)

@@ -63,6 +63,9 @@ class Context:
     frames: list = field(default_factory=list)  # statement frames, owned by the dispatcher
     scheduler_pairs: dict = field(default_factory=dict)  # id(call) -> schedulers.Pair
     layers_built: dict = field(default_factory=dict)  # id(super().__init__ call) -> the layer it builds
+    fstring_quotes: list[str] = field(
+        default_factory=list
+    )  # quotes of the f-strings being converted, inner last
 
     # -- names ----------------------------------------------------------------------------------
     # Nothing here records which imports the output needs: imports.py reads that from the output tree.
@@ -137,6 +140,12 @@ class Context:
                 self._mark(node)
             else:
                 stack.extend(node.children)
+
+    def string(self, text: str) -> cst.SimpleString:
+        """A string literal that may stand inside the f-strings being converted (before Python 3.12 an
+        f-string's expressions cannot use its own quote character)."""
+        quote = "'" if '"' in self.fstring_quotes else '"'
+        return cst.SimpleString(f"{quote}{text}{quote}")
 
     # -- statements -----------------------------------------------------------------------------
     def after(self, statement: cst.BaseStatement | str) -> None:

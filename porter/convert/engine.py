@@ -17,6 +17,7 @@ from porter.convert.depth import call_with_headroom
 from porter.convert.report import Diagnostic, FileResult, Severity, Status
 from porter.convert.table import MappingTable, load_table
 from porter.convert.transforms import dispatch, imports, named
+from porter.convert.transforms.module_map import ModuleMap
 
 
 def convert_source(
@@ -26,17 +27,19 @@ def convert_source(
     table: MappingTable | None = None,
     package: str | None = None,
     tree_package: str | None = None,
+    modules: ModuleMap | None = None,
 ) -> FileResult:
     """Convert one file's text; never raises for bad input (the result says ``failed`` and keeps the text).
 
     ``package``/``tree_package``: where the file lives, for relative imports (see ``names.build``).
+    ``modules``: the user's own packages that have a torch port (``--map-module``).
     """
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
         return _syntax_error(text, path, error)
     try:
-        return call_with_headroom(_convert_module, module, text, path, table, package, tree_package)
+        return call_with_headroom(_convert_module, module, text, path, table, package, tree_package, modules)
     except RecursionError:
         message = "conversion failed (RecursionError: the code is nested too deeply to follow)"
         return _failed(text, path, 1, 0, "internal-error", message)
@@ -49,18 +52,19 @@ def _convert_module(
     table: MappingTable | None,
     package: str | None,
     tree_package: str | None,
+    modules: ModuleMap | None = None,
 ) -> FileResult:
     table = table or default_table()
     try:
         resolution = names_mod.build(module, _module_paths(table), package=package, tree_package=tree_package)
-        if not resolution.has_paddle:
+        if not resolution.has_paddle and not (modules and modules.mentioned_in(text)):
             return FileResult(path, Status.UNCHANGED, text, text)
         ctx, converted = dispatch.run(module, table, resolution)
         partly = imports.partly_converted_groups(ctx)
         if partly:  # those imports become stand-ins: spell their converted uses as torch.<...> instead
             ctx, converted = dispatch.run(module, table, resolution, qualified=partly)
         helper_import = helpers.import_statement(package, tree_package)
-        converted, used_helpers = imports.rewrite(converted, ctx, helper_import)
+        converted, used_helpers = imports.rewrite(converted, ctx, helper_import, modules)
         output = converted.code
         ast.parse(output)  # the output must always parse (Python's own parser, cheaper than libcst's)
         if text.startswith("\ufeff") and not output.startswith("\ufeff"):

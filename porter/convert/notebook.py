@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from porter.convert.engine import convert_source
 from porter.convert.report import Diagnostic, FileResult, Severity, Status
 from porter.convert.table import MappingTable
+from porter.convert.transforms.module_map import ModuleMap
 
 SUFFIX = ".ipynb"
 _MAGIC = re.compile(r"^(\s*)([%!].*)$")  # a line magic or shell escape (a line starting with != is no code)
@@ -42,6 +43,7 @@ def convert_notebook(
     clear_outputs: bool = False,
     package: str | None = None,
     tree_package: str | None = None,
+    modules: ModuleMap | None = None,
 ) -> FileResult:
     """Convert a notebook's JSON text; like ``convert_source``, never raises for bad input."""
     import nbformat
@@ -69,7 +71,9 @@ def convert_notebook(
             convertible.append(entry)
     boundary = f"{token} = None"
     module = _join(convertible, boundary)
-    result = convert_source(module, path=path, table=table, package=package, tree_package=tree_package)
+    result = convert_source(
+        module, path=path, table=table, package=package, tree_package=tree_package, modules=modules
+    )
     diagnostics += [_in_cell(d, convertible, path) for d in result.diagnostics]
     diagnostics.sort(key=lambda d: (_cell_number(d.path), d.line, d.col))
     if result.status is Status.FAILED:

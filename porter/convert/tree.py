@@ -25,6 +25,7 @@ from porter.convert import files, helpers, notebook
 from porter.convert.engine import convert_source
 from porter.convert.report import Diagnostic, FileResult, Report, Severity, Status
 from porter.convert.table import MappingTable
+from porter.convert.transforms.module_map import ModuleMap
 from porter.usage import UsageError
 
 _SKIP_DIRS = {
@@ -43,6 +44,7 @@ class ConvertOptions:
     report_file: str | None = None  # checked here (never an input or an output); written by the caller
     clear_outputs: bool = False  # notebooks porter converts lose their (Paddle) outputs
     table: MappingTable | None = None
+    modules: ModuleMap | None = None  # --map-module: the user's packages that have a torch port
 
 
 @dataclass
@@ -332,7 +334,13 @@ def _convert_bytes(
         source = files.decode(data)
     except files.SourceError as error:
         return _Converted(_problem(shown, Status.FAILED, Severity.ERROR, "encoding", str(error)), data)
-    where = {"path": shown, "table": options.table, "package": package, "tree_package": tree_package}
+    where = {
+        "path": shown,
+        "table": options.table,
+        "package": package,
+        "tree_package": tree_package,
+        "modules": options.modules,
+    }
     if shown.endswith(notebook.SUFFIX):
         result = notebook.convert_notebook(source.text, clear_outputs=options.clear_outputs, **where)
     else:

@@ -226,3 +226,15 @@ def test_metric_with_three_positional_arguments_matches_paddle():
         z = paddle.to_tensor([1.0, 2.0]).add(paddle.to_tensor([3.0, 4.0]))
         """
     assert_same_values(source, names=("y", "z"))
+
+
+def test_a_function_declared_to_return_a_paddle_layer_gives_a_layer():
+    source = (
+        "import paddle\n"
+        "FACTORIES = {}\n"
+        "def build(name) -> paddle.nn.Layer:\n"
+        "    return FACTORIES[name]()\n"
+        "model = build('net')\n"
+        "model.set_state_dict(state)\n"
+    )
+    assert "model.load_state_dict(state)" in convert(source).output

@@ -643,6 +643,27 @@ CASES["unsqueeze_list_of_axes"] = Case(
 )
 CASES["abs_same_method"] = Case("import paddle\ny = x.abs()\n", {"x": X2})
 
+# Training-script APIs (issue 14).
+CASES["TensorDataset_items"] = Case(
+    "import paddle\ndata = paddle.io.TensorDataset([x, x * 2])\ny = len(data), data[1]\n", {"x": X2}
+)
+CASES["BatchSampler_in_order"] = Case(
+    "import paddle\ndata = paddle.io.TensorDataset([x])\n"
+    "y = list(paddle.io.BatchSampler(data, batch_size=3, drop_last=False))\n",
+    {"x": X2},
+)
+CASES["Optimizer_get_lr_after_a_step"] = Case(
+    """
+    import paddle
+    layer = paddle.nn.Linear(2, 2)
+    sched = paddle.optimizer.lr.StepDecay(0.5, step_size=1, gamma=0.1)
+    opt = paddle.optimizer.SGD(learning_rate=sched, parameters=layer.parameters())
+    sched.step()
+    y = opt.get_lr()
+    """,
+    tolerance=1e-9,
+)
+
 # dtype value transform: strings and dtype objects
 CASES["to_tensor_dtype_string"] = Case("import paddle\ny = paddle.to_tensor([1, 2, 3], dtype='float64')\n")
 CASES["astype_dtype_object"] = Case("import paddle\ny = x.astype(paddle.int32)\n", {"x": X2 * 10})
@@ -885,6 +906,7 @@ NOT_NUMERICAL = {
     "save_load": "writes and reads files (tests/convert/test_training.py)",
     "create_parameter": "draws from an initializer (tests/convert/test_param_attr.py checks the spread)",
     "uniform": "draws random numbers (tests/convert/test_creation.py checks bounds and seeds)",
+    "optimizer_base": "refuses to build Paddle's optimizer and scheduler base classes (a TODO)",
 }
 
 

@@ -1,5 +1,7 @@
 """Training code: optimizers, weight decay, sublayer registration, parameters, save/load, devices."""
 
+import sys
+
 import pytest
 
 from tests.convert.helpers import assert_converts, codes, convert
@@ -138,10 +140,12 @@ def test_scheduler_moves_after_its_optimizer():
         "sched.step()\n"
     )
     after = (
+        "import porter_helpers\n"
         "import torch\n"
         "opt = torch.optim.SGD(lr=0.1, params=ps)\n"
         "# schedule\n"
         "sched = torch.optim.lr_scheduler.StepLR(opt, step_size=10, gamma=0.5)\n"
+        "porter_helpers.attach_lr_scheduler(opt, sched)\n"
         "sched.step()\n"
     )
     assert_converts(before, after)
@@ -168,8 +172,12 @@ def test_scheduler_whose_optimizer_fails_stays_in_place_with_todo():
     assert "lr-scheduler" in codes(result) and "optimizer" in codes(result)
 
 
-def test_converted_scheduler_steps_like_paddle():
+def test_converted_scheduler_steps_like_paddle(tmp_path, monkeypatch):
     import paddle
+
+    from tests.convert.test_helpers import load_rendered
+
+    monkeypatch.setitem(sys.modules, "porter_helpers", load_rendered(tmp_path, ["attach_lr_scheduler"]))
 
     paddle_sched = paddle.optimizer.lr.StepDecay(learning_rate=0.1, step_size=2, gamma=0.5)
     paddle_rates = []

@@ -75,6 +75,15 @@ HELPERS: dict[str, Helper] = {
             "torch's cross entropy takes classes on dim 1 and reduces ignored and soft labels differently",
         ),
         Helper("CrossEntropyLoss", "losses", "the layer form of Paddle's cross entropy (classes on axis)"),
+        Helper("accuracy", "metrics", "torch has no top-k accuracy function"),
+        Helper("Metric", "metrics", "torch has no metric interface for paddle.Model"),
+        Helper("Accuracy", "metrics", "torch has no accumulating accuracy metric"),
+        Helper(
+            "attach_lr_scheduler",
+            "training",
+            "a torch optimizer does not own its scheduler (state dict, paddle.Model's per-batch step)",
+        ),
+        Helper("Model", "training", "torch has no high-level fit/evaluate/predict API (paddle.Model)"),
         Helper(
             "Unconverted",
             "unconverted",

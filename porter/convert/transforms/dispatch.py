@@ -168,6 +168,15 @@ class Dispatcher(cst.CSTTransformer):
         self.dropped_decorators.add(id(node))
         return False  # removed with its arguments: nothing inside is converted or reported
 
+    def visit_FormattedString(self, node: cst.FormattedString) -> None:
+        self.ctx.fstring_quotes.append(node.quote)
+
+    def leave_FormattedString(
+        self, original: cst.FormattedString, updated: cst.FormattedString
+    ) -> cst.FormattedString:
+        self.ctx.fstring_quotes.pop()
+        return updated
+
     def visit_Annotation(self, node: cst.Annotation) -> None:
         stack: list[cst.CSTNode] = [node.annotation]  # a type annotation names classes, never calls them
         while stack:

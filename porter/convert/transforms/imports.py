@@ -25,6 +25,8 @@ import libcst as cst
 from porter.convert import helpers
 from porter.convert.context import TODO_PREFIX, Context, module_local
 from porter.convert.names import TORCH_MODULES, Group, dotted_name
+from porter.convert.report import Severity
+from porter.convert.transforms.module_map import MappedImports, ModuleMap
 
 # Modules converted code may name in full (``torch.nn.init.zeros_(...)``, ``functools.partial(...)``,
 # ``collections.OrderedDict(...)``).
@@ -45,8 +47,13 @@ def partly_converted_groups(ctx: Context) -> frozenset[int]:
     )
 
 
-def rewrite(module: cst.Module, ctx: Context, helper_import: str) -> tuple[cst.Module, tuple[str, ...]]:
-    """The module with its imports changed, and the helpers it uses (in declaration order)."""
+def rewrite(
+    module: cst.Module, ctx: Context, helper_import: str, modules: ModuleMap | None = None
+) -> tuple[cst.Module, tuple[str, ...]]:
+    """The module with its imports changed, and the helpers it uses (in declaration order).
+    ``modules``: the user's packages that have a torch port (``--map-module``)."""
+    if modules:
+        module = _rename_mapped(module, ctx, modules)
     tree = ast.parse(module.code)
     names, used_helpers = _loaded(tree)
     plans: dict[int, list[str]] = {}  # id(ImportAlias or star ImportFrom) -> replacements (source text)
@@ -128,6 +135,15 @@ def _bound(tree: ast.Module) -> set[str]:
         elif isinstance(node, ast.MatchMapping) and node.rest:
             bound.add(node.rest)
     return bound
+
+
+def _rename_mapped(module: cst.Module, ctx: Context, modules: ModuleMap) -> cst.Module:
+    renamer = MappedImports(modules)
+    module = module.visit(renamer)
+    for item in renamer.found:
+        severity = Severity.INFO if item.new is not None else Severity.ERROR
+        ctx.report(item.node, severity, "mapped-module", item.message)
+    return module
 
 
 def _loaded(tree: ast.Module) -> tuple[set[str], set[str]]:

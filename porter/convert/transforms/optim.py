@@ -78,9 +78,33 @@ def optimizer(site: CallSite) -> cst.BaseExpression:
         skip.update(("beta1", "beta2"))
     result = calls.rewrite(site, skip=frozenset(skip), extra=extra, replace=replace)
     if scheduled is not None:
-        ctx.after(scheduled[1])
+        statement, optimizer_name, scheduler_name = scheduled[1:]
+        ctx.after(statement)
+        attach = ctx.helper("attach_lr_scheduler", site.original)
+        ctx.after(cst.SimpleStatementLine([cst.Expr(_call(attach, optimizer_name, scheduler_name))]))
         schedulers.commit(site)
     return result
+
+
+def get_lr(site: CallSite) -> cst.BaseExpression:
+    """``opt.get_lr()`` -> ``opt.param_groups[0]["lr"]``: the rate Paddle's optimizer reads from its scheduler
+    is the one a torch scheduler writes into the optimizer's parameter groups."""
+    groups = cst.Attribute(site.receiver, cst.Name("param_groups"))
+    first = cst.Subscript(groups, [cst.SubscriptElement(cst.Index(cst.Integer("0")))])
+    return cst.Subscript(first, [cst.SubscriptElement(cst.Index(site.ctx.string("lr")))])
+
+
+def base_class(site: CallSite) -> cst.BaseExpression:
+    """``paddle.optimizer.Optimizer`` / ``paddle.optimizer.lr.LRScheduler`` are converted as names (annotations,
+    isinstance, base classes); building one directly has no torch counterpart."""
+    raise NotConverted(
+        "optimizer",
+        f"{site.entry.paddle}(...) builds Paddle's base class; torch's {site.entry.torch} takes other arguments",
+    )
+
+
+def _call(func: cst.BaseExpression, *names: str) -> cst.Call:
+    return cst.Call(func, [cst.Arg(cst.parse_expression(name)) for name in names])
 
 
 def lr_scheduler(site: CallSite) -> cst.BaseExpression:

@@ -171,6 +171,7 @@ class Provenance:
         self.module_functions: dict[str, cst.FunctionDef] = {}
         self.imported: dict[str, str] = {}  # local name -> the non-Paddle module or object it imports
         self.globals: dict[str, Value | None] = {}
+        self._defs: dict[int, tuple[Value, cst.FunctionDef]] = {}  # id(marker bound by a def) -> the def
         self._done: set[int] = set()
         self._running: set[int] = set()
         self._layer_classes: dict[str, Family] = {}
@@ -457,9 +458,10 @@ class Provenance:
         if id(node) in self._running:
             return None  # recursion: not known yet
         self._analyse(function)
-        if not function.returns:
-            return _NONE
-        return join(function.returns)
+        inferred = join(function.returns) if function.returns else _NONE
+        if inferred is None:  # what the body returns is unknown: the declared return type says
+            return self._annotation(node.returns)
+        return inferred
 
     def _layer_output(self, layer: Value) -> Value | None:
         paddle = self.paddle_class(layer) if layer.local is None else None
@@ -487,7 +489,9 @@ class Provenance:
                 self._eval(param.default, env)
             if id(node) not in self.functions:  # a nested function sees its enclosing names
                 self.functions[id(node)] = _Function(node, None, dict(env) if function is not None else {})
-            env[node.name.value] = _OTHER
+            marker = Value(Family.OTHER)  # this very object stands for the def: calling it gives its result
+            self._defs[id(marker)] = (marker, node)
+            env[node.name.value] = marker
         elif isinstance(node, cst.ClassDef):
             for base in node.bases:
                 self._eval(base.value, env)
@@ -820,6 +824,8 @@ class Provenance:
         if name in env or name in self.globals:
             callee = env[name] if name in env else self.globals[name]
             self.values[id(node.func)] = callee
+            if callee is not None and id(callee) in self._defs and self._defs[id(callee)][0] is callee:
+                return self._function_result(self._defs[id(callee)][1], None)
             return (
                 self._layer_output(callee) if callee is not None and callee.family is Family.LAYER else None
             )

@@ -20,7 +20,7 @@ import libcst as cst
 from porter.convert.context import TODO_PREFIX, Context, NotConverted
 from porter.convert.report import Severity
 from porter.convert.transforms import calls
-from porter.convert.transforms.base import CallSite, with_todos
+from porter.convert.transforms.base import CallSite, code, with_todos
 
 
 class Deferred(Exception):  # noqa: N818 - a control-flow signal
@@ -81,8 +81,9 @@ def defer(site: CallSite) -> None:
     raise Deferred
 
 
-def attach(site: CallSite) -> tuple[cst.BaseExpression, cst.SimpleStatementLine] | None:
-    """For an optimizer paired with a scheduler: (its learning-rate value, the torch scheduler statement)."""
+def attach(site: CallSite) -> tuple[cst.BaseExpression, cst.SimpleStatementLine, str, str] | None:
+    """For an optimizer paired with a scheduler: (its learning-rate value, the torch scheduler statement, the
+    optimizer's and the scheduler's names)."""
     ctx = site.ctx
     if id(site.original) in ctx.scheduler_pairs and ctx.scheduler_pairs[id(site.original)] is None:
         raise NotConverted(
@@ -104,7 +105,8 @@ def attach(site: CallSite) -> tuple[cst.BaseExpression, cst.SimpleStatementLine]
         else [optimizer.with_changes(comma=cst.MaybeSentinel.DEFAULT)]
     )
     assign = pair.statement.body[0]
-    return rate, pair.statement.with_changes(body=[assign.with_changes(value=call)])
+    statement = pair.statement.with_changes(body=[assign.with_changes(value=call)])
+    return rate, statement, code(pair.optimizer_target), pair.name
 
 
 def commit(site: CallSite) -> None:
