@@ -45,6 +45,7 @@ def _register_list(subparsers: argparse._SubParsersAction) -> None:
 # subcommand -> (module, its register function), in the order `porter --help` lists them
 COMMANDS = {
     "convert": ("porter.convert.command", "register"),
+    "report": ("porter.convert.command", "register_report"),
     "weights": ("porter.weights.command", "register"),
     "verify": ("porter.verify.command", "register"),
     "coverage": ("porter.coverage", "register"),

@@ -31,7 +31,9 @@ def loaded_by(*argv: str, cwd=None) -> tuple[int, set[str]]:
     return code, set(modules)
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["convert", "--help"]])
+@pytest.mark.parametrize(
+    "argv", [["--help"], ["--version"], ["convert", "--help"], ["report", "merge", "--help"]]
+)
 def test_help_imports_no_framework(argv):
     code, modules = loaded_by(*argv)
     assert code == 0
@@ -42,7 +44,7 @@ def test_converting_a_file_or_a_tree_imports_neither_framework_nor_numpy(tmp_pat
     (tmp_path / "src").mkdir()
     for name in ("a.py", "b.py"):
         (tmp_path / "src" / name).write_text("import paddle\ny = paddle.concat([a, b], axis=1)\n")
-    for argv in (["convert", "src/a.py"], ["convert", "src", "-o", "out"]):
+    for argv in (["convert", "src/a.py"], ["convert", "src", "-o", "out", "--jobs", "2"]):
         code, modules = loaded_by(*argv, cwd=tmp_path)
         assert code == 0
         assert "libcst" in modules  # the probe sees what the conversion loaded
