@@ -13,14 +13,15 @@ converter once per worker and load the table there, through ``initializer``.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:  # imported where a pool starts: a single file's conversion does without (start-up time)
+    from concurrent.futures import Future
+    from multiprocessing.context import BaseContext
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -40,7 +41,7 @@ def ordered_map(
     function: Callable[[T], R],
     tasks: Iterable[T],
     workers: int,
-    context: multiprocessing.context.BaseContext,
+    context: BaseContext,
     initializer: Callable[..., None] | None = None,
     initargs: tuple = (),
 ) -> Iterator[R]:
@@ -48,6 +49,9 @@ def ordered_map(
 
     ``function`` and ``initializer`` are module-level functions; ``initializer(*initargs)`` runs once in
     each worker before its first task (``initargs`` are pickled unless ``context`` forks)."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     pending: deque[tuple[T, Future[R]]] = deque()
     queue = iter(tasks)
 
@@ -78,8 +82,10 @@ def ordered_map(
         yield function(task)
 
 
-def context() -> multiprocessing.context.BaseContext:
+def context() -> BaseContext:
     """How workers start, decided now (see the module docstring)."""
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and threading.active_count() == 1:
         return multiprocessing.get_context("fork")

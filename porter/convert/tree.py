@@ -213,10 +213,10 @@ def _planned(options: ConvertOptions, walked: Iterator[_Entry]) -> list[_Entry]:
 def _convert_all(options: ConvertOptions, tasks: Iterator[_Task], count: int) -> Iterator[_Converted]:
     """Each task converted, in order: here, or by up to ``options.jobs`` worker processes."""
     workers = min(options.jobs, count)
-    context = parallel.context()
-    forked = context.get_start_method() == "fork"
+    context = parallel.context() if workers > 1 else None
+    forked = context is not None and context.get_start_method() == "fork"
     # A table reaches a started (not forked) worker only by name: the packaged one; it does not pickle.
-    if workers <= 1 or not (forked or options.table is None):
+    if context is None or not (forked or options.table is None):
         return (_convert(options, task) for task in tasks)
     table = (options.table or default_table()) if forked else None  # forked workers inherit it loaded
     worker_options = replace(options, table=table, progress=None)
