@@ -104,7 +104,9 @@ def run(args: argparse.Namespace) -> int:
     from porter.convert.tree import ConvertOptions, convert_path
     from porter.usage import UsageError
 
-    progress = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
+    # On a terminal only, and not over a diff printed to the same terminal.
+    shown = sys.stderr.isatty() and not (args.diff and sys.stdout.isatty())
+    progress = ProgressBar(sys.stderr) if shown else None
     try:
         options = ConvertOptions(
             path=args.path,
@@ -215,6 +217,6 @@ def _columns(stream: TextIO) -> int:
     import os
 
     try:
-        return os.get_terminal_size(stream.fileno()).columns
+        return os.get_terminal_size(stream.fileno()).columns or 80  # a new pseudo-terminal says 0
     except (OSError, ValueError, AttributeError):
         return 80

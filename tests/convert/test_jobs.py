@@ -7,6 +7,7 @@ import io
 import json
 import os
 import stat
+import subprocess
 import sys
 
 import nbformat
@@ -257,6 +258,32 @@ def test_the_progress_bar_redraws_one_line_and_clears_it():
     assert frames[1].startswith("converting [######                  ] 1/4 a.py")
     assert frames[2].startswith("converting [########################] 4/4 b.py")
     assert frames[-2].strip() == "" and frames[-1] == ""  # the line is blank again, the cursor at its start
+
+
+def test_a_terminal_shows_the_progress_bar_then_the_report(tmp_path):
+    pty = pytest.importorskip("pty")
+    _make(tmp_path / "src")
+    main, terminal = pty.openpty()
+    argv = [sys.executable, "-m", "porter", "convert", str(tmp_path / "src"), "-o", str(tmp_path / "out")]
+    with subprocess.Popen(
+        argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=terminal
+    ) as process:
+        os.close(terminal)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:  # the terminal closed with the process
+                break
+            if not chunk:
+                break
+            shown += chunk
+    os.close(main)
+    text = shown.decode()
+    assert process.returncode == 2
+    assert "converting [" in text and "12/12 z_last.py" in text
+    cleared = text.rindex("\r", 0, text.index("Converted "))
+    assert text[text.rindex("\r", 0, cleared) + 1 : cleared].strip() == ""  # the bar's line blanked first
 
 
 def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path):
