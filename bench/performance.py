@@ -184,6 +184,7 @@ def convert_section(tree: Path, scratch: Path, repeat: int, items: list[Input]) 
         convert=lambda: run_process(porter("convert", str(tree), "-o", _fresh(out), "--jobs", "1")),
     )
     engine = _engine(items, repeat)
+    phases = _phases(items)
     report = scratch / "report.json"
     run_process(
         porter(
@@ -198,6 +199,7 @@ def convert_section(tree: Path, scratch: Path, repeat: int, items: list[Input]) 
         "engine": {name: asdict(timing) for name, timing in engine.items()},
         "engine_ratio_cpu": engine["convert_source"].cpu / engine["parse_and_codegen"].cpu,
         "one_traversal_ratio_cpu": engine["one_traversal"].cpu / engine["parse_and_codegen"].cpu,
+        "phases": phases,
         "statuses": {status: count for status, count in statuses.items() if count},
     }
 
@@ -234,6 +236,72 @@ def _engine(items: list[Input], repeat: int) -> dict[str, Timing]:
         one_traversal=lambda: run_here(parse_traverse_and_codegen),
         convert_source=lambda: run_here(convert),
     )
+
+
+# Where convert_source spends its time: (module, function, what it is); a phase that moved is left out.
+PHASES = [
+    ("libcst", "parse_module", "parse (libcst)"),
+    ("porter.convert.names", "build", "resolve the Paddle names (a visitor over the file)"),
+    (
+        "porter.convert.transforms.provenance",
+        "Provenance.__init__",
+        "provenance: imported names, numpy arrays",
+    ),
+    (
+        "porter.convert.transforms.dispatch",
+        "run",
+        "the traversal that rewrites (twice for partly converted imports)",
+    ),
+    ("porter.convert.transforms.imports", "rewrite", "imports rewritten (reads the generated output)"),
+    ("porter.convert.engine", "_positioned", "line and column of each diagnostic (a code generation)"),
+    ("ast", "parse", "ast.parse of the output (it must parse; imports read its names)"),
+]
+
+
+def _phases(items: list[Input]) -> dict[str, float]:
+    """CPU seconds of one pass of convert_source over the inputs, per phase, each without the phases it calls."""
+    import importlib
+
+    from porter.convert.engine import convert_source, default_table
+
+    texts = [
+        (str(path), path.read_text(encoding="utf-8")) for item in items for path in python_files(item.path)
+    ]
+    table = default_table()
+    spent: dict[str, float] = {}
+    inner: list[float] = [0.0]  # per open phase: time spent in the phases it called
+    restore = []
+    for module_name, dotted, label in PHASES:
+        owner = importlib.import_module(module_name)
+        *path, name = dotted.split(".")
+        for part in path:
+            owner = getattr(owner, part, None)
+        function = getattr(owner, name, None) if owner is not None else None
+        if function is None:
+            continue
+
+        def timed(*args, __function=function, __label=label, **kwargs):
+            inner.append(0.0)
+            start = time.process_time()
+            try:
+                return __function(*args, **kwargs)
+            finally:
+                elapsed = time.process_time() - start
+                spent[__label] = spent.get(__label, 0.0) + elapsed - inner.pop()
+                inner[-1] += elapsed
+
+        setattr(owner, name, timed)
+        restore.append((owner, name, function))
+    try:
+        start = time.process_time()
+        for path, text in texts:
+            convert_source(text, path=path, table=table)
+        total = time.process_time() - start
+    finally:
+        for owner, name, function in restore:
+            setattr(owner, name, function)
+    ordered = {label: spent[label] for _, _, label in PHASES if label in spent}
+    return {**ordered, "the rest: output code generation, bookkeeping": total - inner[0], "total": total}
 
 
 def jobs_section(tree: Path, scratch: Path, repeat: int, jobs: int) -> dict:
@@ -483,6 +551,20 @@ def render(results: dict) -> str:
             f"Ratios to parse + codegen: whole process {c['process_ratio_cpu']:.2f}x CPU ({c['process_ratio_wall']:.2f}x wall), "
             f"engine {c['engine_ratio_cpu']:.2f}x CPU; one traversal that changes nothing {c['one_traversal_ratio_cpu']:.2f}x CPU.",
         ]
+        if "phases" in c:
+            base = c["engine"]["parse_and_codegen"]["cpu"]
+            lines += [
+                "",
+                "Where `convert_source` spends its CPU time (one pass; each phase without those it calls):",
+                "",
+            ]
+            lines += _table(
+                ["phase", "CPU s", "× parse + codegen"],
+                [
+                    [label.replace("  ", "&nbsp;&nbsp;"), f"{seconds:.2f}", f"{seconds / base:.2f}"]
+                    for label, seconds in c["phases"].items()
+                ],
+            )
     if "jobs" in sections:
         j = sections["jobs"]
         lines += [
