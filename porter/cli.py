@@ -1,12 +1,16 @@
 """Command line: a thin ``main(argv) -> int`` over the library.
 
-Each subcommand lives next to the code it drives and exposes ``register(subparsers)``;
-the parser it adds sets ``func`` to a ``run(args) -> int``.
+Each subcommand lives next to the code it drives and exposes a ``register(subparsers)`` function;
+the parser it adds sets ``func`` to a ``run(args) -> int``. A command line that names a subcommand
+imports that subcommand's module only, so ``porter convert`` never loads the frameworks or numpy that
+``verify`` and ``weights`` need; ``porter --help`` imports every command module, and none of them
+imports torch or paddle before its command runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import traceback
 from collections.abc import Sequence
@@ -38,26 +42,32 @@ def _register_list(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=_run_list)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from porter import coverage
-    from porter.convert import command as convert_command
-    from porter.verify import command as verify_command
-    from porter.weights import command as weights_command
+# subcommand -> (module, its register function), in the order `porter --help` lists them
+COMMANDS = {
+    "convert": ("porter.convert.command", "register"),
+    "report": ("porter.convert.command", "register_report"),
+    "weights": ("porter.weights.command", "register"),
+    "verify": ("porter.verify.command", "register"),
+    "coverage": ("porter.coverage", "register"),
+    "list": (__name__, "_register_list"),
+}
 
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser with every subcommand, or with ``command`` only when it is one."""
     parser = argparse.ArgumentParser(prog="porter", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"porter {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    convert_command.register(subparsers)
-    weights_command.register(subparsers)
-    verify_command.register(subparsers)
-    coverage.register(subparsers)
-    _register_list(subparsers)
+    for name, (module, register) in COMMANDS.items():
+        if command not in COMMANDS or command == name:
+            getattr(importlib.import_module(module), register)(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = next((arg for arg in argv if not arg.startswith("-")), None)  # top-level options take no value
+    args = build_parser(command).parse_args(argv)
     try:
         return args.func(args)
     except KeyboardInterrupt:

@@ -114,7 +114,7 @@ LAYERS = [
     ("state", ["context"]),  # per-file conversion state
     ("transforms", ["transforms"]),  # one module per concern, the traversal, the imports
     ("engine", ["engine"]),  # convert_source
-    ("drivers", ["tree", "notebook", "mapping_docs"]),  # files, trees, notebooks; the generated table docs
+    ("drivers", ["tree", "parallel", "notebook", "mapping_docs"]),  # trees and their workers, notebooks, docs
     ("cli", ["command"]),
 ]
 

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from pathlib import PurePath
+
+
+class ReportError(ValueError):
+    """A JSON report that cannot be read back or merged; the message says why."""
 
 
 class Severity(StrEnum):
@@ -141,3 +147,35 @@ class Report:
                 for f in self.files
             ],
         }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Report:
+        """A report read back from ``to_dict`` (the JSON report): everything but the files' text."""
+        try:
+            files = [
+                FileResult(
+                    item["path"],
+                    Status(item["status"]),
+                    "",
+                    "",
+                    [Diagnostic(**{**d, "severity": Severity(d["severity"])}) for d in item["diagnostics"]],
+                    Counter(item["api_counts"]),
+                    Counter(item["unconverted"]),
+                    tuple(item["helpers"]),
+                )
+                for item in data["files"]
+            ]
+        except (KeyError, TypeError, ValueError) as error:
+            raise ReportError(f"not a porter convert JSON report ({type(error).__name__}: {error})") from None
+        return cls(files)
+
+    @classmethod
+    def merge(cls, reports: Iterable[Report]) -> Report:
+        """The reports of disjoint shards of one tree as the report of one run: files in tree order."""
+        files: dict[str, FileResult] = {}
+        for report in reports:
+            for result in report.files:
+                if result.path in files:
+                    raise ReportError(f"{result.path} is in two reports: the shards overlap")
+                files[result.path] = result
+        return cls(sorted(files.values(), key=lambda result: PurePath(result.path).parts))

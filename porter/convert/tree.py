@@ -6,6 +6,11 @@ imports keep working. Every input gets an outcome in the report, including files
 copied like any other file (a regular file in OUT); ``in_place`` writes through a link and keeps it. No
 output location may overlap the input, files keep their mode, encoding and line endings, and a file
 that fails to convert is never written as if converted (a tree's mirror gets the original bytes).
+
+A tree's files can be converted by several worker processes (``jobs``; parallel.py): this module reads
+and writes every file itself, in the walk's order, so the output and the report are those of one job.
+``files_from`` restricts a tree to listed files and directories (a shard of a bigger run; reports merge
+with ``porter report merge``).
 """
 
 from __future__ import annotations
@@ -16,13 +21,13 @@ import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
-from porter.convert import files, helpers, notebook
-from porter.convert.engine import convert_source
+from porter.convert import files, helpers, notebook, parallel
+from porter.convert.engine import convert_source, default_table
 from porter.convert.report import Diagnostic, FileResult, Report, Severity, Status
 from porter.convert.table import MappingTable
 from porter.convert.transforms.module_map import ModuleMap
@@ -45,6 +50,9 @@ class ConvertOptions:
     clear_outputs: bool = False  # notebooks porter converts lose their (Paddle) outputs
     table: MappingTable | None = None
     modules: ModuleMap | None = None  # --map-module: the user's packages that have a torch port
+    jobs: int = 1  # worker processes for a tree's files (1: all in this process)
+    files_from: Sequence[str] | None = None  # with a tree: only these paths (relative to it), as a shard
+    progress: Callable[[int, int, str], None] | None = field(default=None, repr=False)  # (done, total, path)
 
 
 @dataclass
@@ -65,6 +73,8 @@ def convert_path(options: ConvertOptions, *, stdin: BinaryIO | None, stdout: Bin
         raise UsageError("--in-place and -o/--output exclude each other")
     if options.backup is not None and (not options.in_place or not options.backup or "/" in options.backup):
         raise UsageError("--backup SUFFIX goes with --in-place, and SUFFIX is a non-empty file name ending")
+    if options.files_from is not None and (options.path == "-" or not Path(options.path).is_dir()):
+        raise UsageError("--files-from goes with a directory PATH (the tree the listed paths are in)")
     if options.path == "-":
         return _convert_stream(options, stdin, stdout)
     source = Path(options.path)
@@ -98,7 +108,7 @@ def _convert_stream(options: ConvertOptions, stdin: BinaryIO, stdout: BinaryIO) 
         _emit(stdout, _diff(converted))
     elif target is not None:
         _write(target, converted.output_bytes(), None, converted.result)
-        _write_helpers(target.parent, outcome.report)
+        write_helpers(target.parent, outcome.report)
     else:
         _emit(stdout, converted.output_bytes())
     return outcome
@@ -112,7 +122,7 @@ def _convert_file(options: ConvertOptions, source: Path, stdout: BinaryIO) -> Ou
         if _same_file(target, source):
             raise UsageError(f"the output {target} is the input file; use --in-place to overwrite it")
     _check_report_file(options, inputs=[source], outputs=[target] if target else [])
-    converted = _convert_at(options, source, str(source))
+    converted = _convert(options, _read(source, str(source)))
     result = converted.result
     outcome = Outcome(Report([result]))
     if result.status is Status.FAILED:
@@ -122,10 +132,10 @@ def _convert_file(options: ConvertOptions, source: Path, stdout: BinaryIO) -> Ou
     elif options.in_place:
         if result.changed:
             _replace_in_place(source, converted, options.backup)
-        _write_helpers(source.parent, outcome.report)
+        write_helpers(source.parent, outcome.report)
     elif target is not None:
         _write(target, converted.output_bytes(), converted.mode, result)
-        _write_helpers(target.parent, outcome.report)
+        write_helpers(target.parent, outcome.report)
     else:
         _emit(stdout, converted.output_bytes())
     return outcome
@@ -137,34 +147,34 @@ def _convert_tree(options: ConvertOptions, source: Path, stdout: BinaryIO) -> Ou
     target = Path(options.output) if options.output else source
     if options.output:
         _check_output_tree(source, target)
+    listed = _listed(source, options.files_from) if options.files_from is not None else None
     _check_report_file(options, inputs=[source], outputs=[target] if options.output else [])
     report = Report()
     tree_package = package_of(source)
-    written: dict[str, str] = {}  # in place: real path -> how the file was first reached
     exclude = target.resolve() if options.output else None
-    for entry in _walk(source, exclude):
+    entries = _planned(options, _walk(source, exclude, listed))
+    to_convert = [entry for entry in entries if entry.convert]
+    tasks = (_read(entry.path, str(entry.relative), tree_package) for entry in to_convert)
+    converted_files = _convert_all(options, tasks, len(to_convert))
+    for done, entry in enumerate(entries, 1):
+        if options.progress is not None:
+            options.progress(done, len(entries), str(entry.relative))
         if entry.problem is not None:
             report.add(entry.problem)
             continue
         destination = target / entry.relative
-        if not _convertible(entry.path):
+        if not entry.convert:
             if options.output and not options.diff:
                 _copy(entry.path, destination, str(entry.relative), report)
             continue
-        shown = str(entry.relative)
-        if options.in_place and not options.diff:
-            real = os.path.realpath(entry.path)
-            if real in written:
-                report.add(_problem(shown, Status.SKIPPED, Severity.INFO, "same-file",
-                                    f"the same file as {written[real]}, converted once"))  # fmt: skip
-                continue
-            written[real] = shown
-        converted = _convert_at(options, entry.path, shown, tree_package)
+        converted = next(converted_files)
         result = converted.result
         if entry.link:
             where = "written to the link's target, the link kept" if options.in_place else "written as a file"
             result.diagnostics.append(
-                Diagnostic(shown, 1, 1, Severity.INFO, "symlink", f"reached through {entry.link}; {where}")
+                Diagnostic(
+                    result.path, 1, 1, Severity.INFO, "symlink", f"reached through {entry.link}; {where}"
+                )
             )
         report.add(result)
         if options.diff:
@@ -178,8 +188,41 @@ def _convert_tree(options: ConvertOptions, source: Path, stdout: BinaryIO) -> Ou
         elif result.changed and result.status is not Status.FAILED:
             _replace_in_place(entry.path, converted, options.backup)
     if not options.diff:
-        _write_helpers(target, report)
+        write_helpers(target, report)
     return Outcome(report)
+
+
+def _planned(options: ConvertOptions, walked: Iterator[_Entry]) -> list[_Entry]:
+    """The walk with what happens to each file decided: converted, copied, or a problem already."""
+    entries = []
+    first_reached: dict[str, str] = {}  # in place: real path -> how the file was first reached
+    for entry in walked:
+        if entry.problem is None and _convertible(entry.path):
+            shown = str(entry.relative)
+            real = os.path.realpath(entry.path)
+            if options.in_place and not options.diff and real in first_reached:
+                message = f"the same file as {first_reached[real]}, converted once"
+                entry = replace(
+                    entry, problem=_problem(shown, Status.SKIPPED, Severity.INFO, "same-file", message)
+                )
+            else:
+                first_reached.setdefault(real, shown)
+                entry = replace(entry, convert=True)
+        entries.append(entry)
+    return entries
+
+
+def _convert_all(options: ConvertOptions, tasks: Iterator[_Task], count: int) -> Iterator[_Converted]:
+    """Each task converted, in order: here, or by up to ``options.jobs`` worker processes."""
+    workers = min(options.jobs, count)
+    context = parallel.context() if workers > 1 else None
+    forked = context is not None and context.get_start_method() == "fork"
+    # A table reaches a started (not forked) worker only by name: the packaged one; it does not pickle.
+    if context is None or not (forked or options.table is None):
+        return (_convert(options, task) for task in tasks)
+    table = (options.table or default_table()) if forked else None  # forked workers inherit it loaded
+    worker_options = replace(options, table=table, progress=None)
+    return parallel.ordered_map(_convert_task, tasks, workers, context, _start_worker, (worker_options,))
 
 
 def package_of(directory: Path) -> str | None:
@@ -241,11 +284,13 @@ class _Entry:
     relative: Path
     link: str | None = None  # the first symlink on the way, "name -> target", for the report
     problem: FileResult | None = None
+    convert: bool = False  # decided by _planned: a .py or .ipynb file read and converted
 
 
-def _walk(root: Path, exclude: Path | None) -> Iterator[_Entry]:
-    """Every file under ``root`` in sorted order, following symlinks; loops, special files and unlistable
-    directories come out as problems. ``exclude`` (the output tree) is never entered."""
+def _walk(root: Path, exclude: Path | None, listed: list[Path] | None = None) -> Iterator[_Entry]:
+    """Every file under ``root`` (or under the ``listed`` paths in it) in sorted order, following symlinks;
+    loops, special files, missing and unlistable paths come out as problems. ``exclude`` (the output
+    tree) is never entered."""
 
     def visit(directory: Path, relative: Path, ancestors: frozenset[str], link: str | None):
         try:
@@ -257,36 +302,70 @@ def _walk(root: Path, exclude: Path | None) -> Iterator[_Entry]:
                                                               "read-error", message))  # fmt: skip
             return
         for name in names:
-            path, rel = directory / name, relative / name
-            via = link or (f"{rel} -> {os.readlink(path)}" if path.is_symlink() else None)
-            try:
-                mode = path.stat().st_mode
-            except OSError as error:
-                status, severity, code = (
-                    (Status.SKIPPED, Severity.WARNING, "broken-symlink")
-                    if path.is_symlink() and not path.exists()
-                    else (Status.FAILED, Severity.ERROR, "read-error")
-                )
-                yield _Entry(path, rel, problem=_problem(str(rel), status, severity, code, error.strerror))
-                continue
-            if stat.S_ISDIR(mode):
-                real = os.path.realpath(path)
-                if name in _SKIP_DIRS or (exclude is not None and Path(real) in (exclude, *exclude.parents)):
-                    continue
-                if real in ancestors:
-                    message = f"{via}: a directory that contains the link; not followed again"
-                    problem = _problem(str(rel), Status.SKIPPED, Severity.WARNING, "symlink-loop", message)
-                    yield _Entry(path, rel, problem=problem)
-                    continue
-                yield from visit(path, rel, ancestors | {real}, via)
-            elif stat.S_ISREG(mode):
-                yield _Entry(path, rel, via)
-            else:
-                message = f"{files.kind_of(mode)}, not a regular file: skipped"
-                yield _Entry(path, rel, problem=_problem(str(rel), Status.SKIPPED, Severity.WARNING,
-                                                         "special-file", message))  # fmt: skip
+            yield from reach(directory / name, relative / name, ancestors, link)
 
-    yield from visit(root, Path(), frozenset({os.path.realpath(root)}), None)
+    def reach(path: Path, rel: Path, ancestors: frozenset[str], link: str | None):
+        via = link or (f"{rel} -> {os.readlink(path)}" if path.is_symlink() else None)
+        try:
+            mode = path.stat().st_mode
+        except OSError as error:
+            status, severity, code = (
+                (Status.SKIPPED, Severity.WARNING, "broken-symlink")
+                if path.is_symlink() and not path.exists()
+                else (Status.FAILED, Severity.ERROR, "read-error")
+            )
+            yield _Entry(path, rel, problem=_problem(str(rel), status, severity, code, error.strerror))
+            return
+        if stat.S_ISDIR(mode):
+            real = os.path.realpath(path)
+            if path.name in _SKIP_DIRS or (exclude is not None and Path(real) in (exclude, *exclude.parents)):
+                return
+            if real in ancestors:
+                message = f"{via}: a directory that contains the link; not followed again"
+                yield _Entry(path, rel, problem=_problem(str(rel), Status.SKIPPED, Severity.WARNING,
+                                                         "symlink-loop", message))  # fmt: skip
+                return
+            yield from visit(path, rel, ancestors | {real}, via)
+        elif stat.S_ISREG(mode):
+            yield _Entry(path, rel, via)
+        else:
+            message = f"{files.kind_of(mode)}, not a regular file: skipped"
+            yield _Entry(path, rel, problem=_problem(str(rel), Status.SKIPPED, Severity.WARNING,
+                                                     "special-file", message))  # fmt: skip
+
+    top = frozenset({os.path.realpath(root)})
+    if listed is None:
+        yield from visit(root, Path(), top, None)
+        return
+    found: dict[Path, _Entry] = {}
+    for rel in listed:
+        if not _SKIP_DIRS.isdisjoint(rel.parent.parts):
+            continue  # as a full walk does: never inside __pycache__, .git, ...
+        above = [rel.parents[i] for i in range(len(rel.parts) - 2, -1, -1)]  # root's children first
+        link = next((f"{p} -> {os.readlink(root / p)}" for p in above if (root / p).is_symlink()), None)
+        ancestors = top | {os.path.realpath(root / p) for p in above}
+        walked = visit(root, Path(), top, None) if not rel.parts else reach(root / rel, rel, ancestors, link)
+        for entry in walked:
+            found.setdefault(entry.relative, entry)  # a file listed twice, or inside a listed directory
+    yield from sorted(found.values(), key=lambda entry: entry.relative.parts)  # the order of a full walk
+
+
+def _listed(root: Path, lines: Sequence[str]) -> list[Path]:
+    """``--files-from`` lines as paths relative to the tree ``root``: one path a line, relative to the
+    tree or absolute inside it; blank lines are ignored. A path outside the tree is a usage error."""
+    listed = []
+    for line in lines:
+        if not line.strip():
+            continue
+        given = Path(line)
+        inside = (
+            os.path.relpath(os.path.abspath(given), os.path.abspath(root)) if given.is_absolute() else line
+        )
+        normal = os.path.normpath(inside)
+        if normal == ".." or normal.startswith(".." + os.sep):
+            raise UsageError(f"--files-from: {line} is outside the tree {root}")
+        listed.append(Path(normal) if normal != "." else Path())
+    return listed
 
 
 def _convertible(path: Path) -> bool:
@@ -307,20 +386,48 @@ class _Converted:
         return files.encode(self.result.output, self.encoding)  # strict decoding: unchanged text, same bytes
 
 
-def _convert_at(
-    options: ConvertOptions, path: Path, shown: str, tree_package: str | None = None
-) -> _Converted:
+@dataclass(frozen=True)
+class _Task:
+    """One file to convert, as read: what a worker process needs, and nothing it would have to read."""
+
+    shown: str
+    data: bytes | None
+    mode: int | None = None
+    package: str | None = None
+    tree_package: str | None = None
+    unreadable: str | None = None  # why the file could not be read
+
+
+def _read(path: Path, shown: str, tree_package: str | None = None) -> _Task:
     try:
         data = files.read_bytes(path)
         mode = files.mode_of(path)
     except OSError as error:
-        message = f"cannot read: {error.strerror or error}"
-        return _Converted(_problem(shown, Status.FAILED, Severity.ERROR, "read-error", message))
+        return _Task(shown, None, unreadable=f"cannot read: {error.strerror or error}")
     package = package_of(path.parent)
     # A tree keeps the relative imports that stay inside it; a single file those into its own package.
-    converted = _convert_bytes(options, data, shown, package, tree_package or package)
-    converted.mode = mode
+    return _Task(shown, data, mode, package, tree_package or package)
+
+
+def _convert(options: ConvertOptions, task: _Task) -> _Converted:
+    if task.unreadable is not None:
+        return _Converted(_problem(task.shown, Status.FAILED, Severity.ERROR, "read-error", task.unreadable))
+    converted = _convert_bytes(options, task.data, task.shown, task.package, task.tree_package)
+    converted.mode = task.mode
     return converted
+
+
+_worker_options: ConvertOptions | None = None  # in a worker process: the options of the run it serves
+
+
+def _start_worker(options: ConvertOptions) -> None:
+    global _worker_options
+    _worker_options = replace(options, table=options.table or default_table())  # loaded once per worker
+
+
+def _convert_task(task: _Task) -> _Converted:
+    assert _worker_options is not None, "_start_worker runs first in every worker"
+    return _convert(_worker_options, task)
 
 
 def _convert_bytes(
@@ -377,7 +484,7 @@ def _replace_in_place(path: Path, converted: _Converted, backup: str | None) -> 
         _failed_write(result, f"cannot write {path}: {error.strerror or error}")
 
 
-def _write_helpers(directory: Path, report: Report) -> None:
+def write_helpers(directory: Path, report: Report) -> None:
     """``porter_helpers.py`` in ``directory`` (the output root) with the helpers the converted files use."""
     names = {name for result in report.files if result.status is not Status.FAILED for name in result.helpers}
     if not names:
