@@ -70,3 +70,33 @@ def test_partly_converted_alias_becomes_a_stand_in_and_torch_is_spelled_in_full(
         "# porter: TODO(unsupported-value) dropout axis=1 has no torch equivalent\n"
         "b = nn.Dropout(0.5, axis=1)\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            "import paddle; x = paddle.zeros([2])\n",
+            "import torch\nx = torch.zeros([2])\n",
+            id="import-first",
+        ),
+        pytest.param(
+            "x = 1; import paddle; y = paddle.ones([1])  # c\n",
+            "x = 1\nimport torch\ny = torch.ones([1])  # c\n",
+            id="import-between",
+        ),
+    ],
+)
+def test_an_import_sharing_a_line_keeps_its_place(before, after):
+    assert_converts(before, after)
+
+
+def test_a_stand_in_sharing_a_line_is_bound_before_its_use():
+    """``import paddle; q = paddle.f()``: the module runs up to the TODO line, which then fails there."""
+    from tests.convert.executed import execute
+
+    result = convert("import paddle; q = paddle.not_an_api()\nx = paddle.zeros([2])\n")
+    namespace: dict = {}
+    with pytest.raises(NotImplementedError, match="paddle.not_an_api was not converted"):
+        execute(result.output, namespace, torch_only=True, helper_names=result.helpers)
+    assert "torch" in namespace and "x" not in namespace

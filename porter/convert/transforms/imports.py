@@ -299,41 +299,49 @@ class _ImportRewriter(cst.CSTTransformer):
             if isinstance(small_statements[0], cst.Import | cst.ImportFrom):
                 seen.add(cst.Module([]).code_for_node(statement).strip())
             return None
-        kept: list[cst.BaseSmallStatement] = []
-        extra: list[str] = []
+        # In source order: runs of small statements kept as they are, and the replacements of the
+        # planned imports between them (`import paddle; q = paddle.f()`: the stand-in comes first).
+        segments: list[list[cst.BaseSmallStatement] | list[str]] = []
         for small in small_statements:
             if not (isinstance(small, cst.Import | cst.ImportFrom) and self._planned(small)):
-                kept.append(small)
+                if not segments or not isinstance(segments[-1], _Kept):
+                    segments.append(_Kept())
+                segments[-1].append(small)
                 continue
+            extra: list[str] = []
             if isinstance(small.names, cst.ImportStar):
                 extra.extend(self.plans[id(small)])
-                continue
-            remaining = [a for a in small.names if id(a) not in self.plans]
-            for alias in small.names:
-                extra.extend(self.plans.get(id(alias), []))
-            if remaining:
-                remaining[-1] = remaining[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-                kept.append(small.with_changes(names=remaining))
-        extra = _merge_from_imports(extra)
+            else:
+                remaining = [a for a in small.names if id(a) not in self.plans]
+                for alias in small.names:
+                    extra.extend(self.plans.get(id(alias), []))
+                if remaining:
+                    remaining[-1] = remaining[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                    segments.append(_Kept([small.with_changes(names=remaining)]))
+            segments.append(_merge_from_imports(extra))
         statements: list[cst.BaseStatement] = []
-        if kept:
-            statements.append(statement.with_changes(body=kept))
-        for source in dict.fromkeys(extra):
-            if source in seen:
+        for segment in segments:
+            if isinstance(segment, _Kept):
+                last = segment[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+                statements.append(cst.SimpleStatementLine(body=[*segment[:-1], last]))
                 continue
-            seen.add(source)
-            new = cst.parse_statement(source)
-            if not statements:
-                new = new.with_changes(
-                    leading_lines=statement.leading_lines, trailing_whitespace=statement.trailing_whitespace
-                )
-            statements.append(new)
+            for source in dict.fromkeys(segment):
+                if source not in seen:
+                    seen.add(source)
+                    statements.append(cst.parse_statement(source))
+        if statements:
+            statements[0] = statements[0].with_changes(leading_lines=statement.leading_lines)
+            statements[-1] = statements[-1].with_changes(trailing_whitespace=statement.trailing_whitespace)
         return statements
 
     def _planned(self, small: cst.Import | cst.ImportFrom) -> bool:
         if isinstance(small.names, cst.ImportStar):
             return id(small) in self.plans
         return any(id(a) in self.plans for a in small.names)
+
+
+class _Kept(list):
+    """Small statements of one line that stay as they are."""
 
 
 def _is_todo(line: cst.EmptyLine) -> bool:
