@@ -96,3 +96,17 @@ def test_split_count_semantics_match():
     namespace = {"x": torch.from_numpy(data)}
     exec(convert(P + "parts = paddle.split(x, 2, axis=1)\n").output, namespace)  # noqa: S102
     assert [p.numpy().tolist() for p in namespace["parts"]] == [e.tolist() for e in expected]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import paddle\nv = paddle.nn.GELU([1, 2])\n",
+        "import paddle\nv = paddle.nn.functional.gelu(x, approximate={})\n",
+        "import paddle\nv = paddle.nn.LSTM(2, 3, direction=[1])\n",
+    ],
+)
+def test_a_literal_that_is_no_switch_value_is_reported_not_a_crash(source):
+    result = convert(source)
+    assert result.status.value == "needs_attention"
+    assert "unsupported-value" in [d.code for d in result.diagnostics]

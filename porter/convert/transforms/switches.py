@@ -22,7 +22,7 @@ def gelu_approximate(value: cst.BaseExpression, ctx: Context) -> cst.BaseExpress
     given = literal_or(value, _NONE)
     if given is _NONE:
         return cst.parse_expression(f"'tanh' if {source(value)} in (True, 'tanh') else 'none'")
-    if given not in _GELU or (isinstance(given, int) and not isinstance(given, bool)):
+    if not isinstance(given, bool | str) or given not in _GELU:  # a literal list is no switch either
         raise NotConverted("unsupported-value", f"gelu approximate={source(value)} is not a Paddle value")
     return cst.SimpleString(repr(_GELU[given]))
 
@@ -32,7 +32,7 @@ def rnn_direction(value: cst.BaseExpression, ctx: Context) -> cst.BaseExpression
     given = literal_or(value, _NONE)
     if given is _NONE:
         return cst.parse_expression(f"{source(value)} in ('bidirect', 'bidirectional')")
-    if given not in _DIRECTIONS:
+    if not isinstance(given, str) or given not in _DIRECTIONS:
         raise NotConverted("unsupported-value", f"direction={source(value)} is not a Paddle direction")
     return cst.Name(str(_DIRECTIONS[given]))
 
