@@ -386,3 +386,18 @@ def test_a_file_named_like_the_helpers_that_porter_did_not_write_is_kept(tmp_pat
     outcome = convert_path(ConvertOptions(str(source), output=str(out)), stdin=None, stdout=None)
     assert any("not written by porter" in error for error in outcome.io_errors)
     assert (out / helpers.FILENAME).read_text() == "MINE = 1\n"
+
+
+def test_the_porting_guide_lists_every_helper():
+    import re
+    from pathlib import Path
+
+    from porter.convert import helpers
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "porting-guide.md").read_text(encoding="utf-8")
+    table = guide[guide.index("| helper | for |") : guide.index("Where the module goes:")]
+    listed = set(re.findall(r"`(\w+)`", table))
+    ranked = re.findall(r"`(\w+?)1d/2d/3d`", table)  # GlobalStatsBatchNorm1d/2d/3d
+    listed |= {f"{stem}{rank}d" for stem in ranked for rank in (1, 2, 3)}
+    missing = [name for name in helpers.HELPERS if name not in listed]
+    assert missing == [], f"docs/porting-guide.md's helper table misses {missing}"
