@@ -8,7 +8,9 @@ that scope (an assignment, a parameter, another import) is shadowed and left alo
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -335,3 +337,42 @@ class _Collector(cst.CSTVisitor):
             group.refs.append(node)
             refs[id(node)] = Ref(group, f"{group.paddle}.{rest}" if rest else group.paddle)
         return NameTable(refs, groups, frozenset(self.identifiers), shadowed, self.star_imports)
+
+
+# Nodes that carry only layout (whitespace, comments, brackets, separators): no name, call or statement.
+_LAYOUT = (
+    cst.BaseParenthesizableWhitespace,
+    cst.EmptyLine,
+    cst.Newline,
+    cst.TrailingWhitespace,
+    cst.Comment,
+    cst.LeftParen,
+    cst.RightParen,
+    cst.LeftSquareBracket,
+    cst.RightSquareBracket,
+    cst.LeftCurlyBrace,
+    cst.RightCurlyBrace,
+    cst.Comma,
+    cst.Dot,
+    cst.Semicolon,
+    cst.Colon,
+    cst.AssignEqual,
+)
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def child_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """The children of ``node`` that can hold code, read from its fields (libcst's ``children`` runs a
+    visitor over the node for every call, which made whole-file walks the converter's largest cost)."""
+    names = _CHILD_FIELDS.get(type(node))
+    if names is None:
+        names = _CHILD_FIELDS[type(node)] = tuple(f.name for f in dataclasses.fields(node))
+    for name in names:
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            if not isinstance(value, _LAYOUT):
+                yield value
+        elif isinstance(value, list | tuple):
+            for item in value:
+                if isinstance(item, cst.CSTNode) and not isinstance(item, _LAYOUT):
+                    yield item

@@ -28,7 +28,7 @@ from enum import StrEnum
 
 import libcst as cst
 
-from porter.convert.names import NameTable, dotted_name
+from porter.convert.names import NameTable, child_nodes, dotted_name
 from porter.convert.table import Kind, MappingTable, Returns
 
 
@@ -279,7 +279,7 @@ class Provenance:
                 return
             if isinstance(node, cst.Import | cst.ImportFrom):
                 return
-            for child in node.children:
+            for child in child_nodes(node):
                 visit(child, function, owner, None)
 
         visit(module, None, None, None)
@@ -539,7 +539,7 @@ class Provenance:
             for name in _bound_names(node):
                 env[name] = None
         else:
-            for child in node.children:
+            for child in child_nodes(node):
                 if isinstance(child, cst.BaseExpression):
                     self._eval(child, env)
 
@@ -727,7 +727,7 @@ class Provenance:
         return None
 
     def _eval_children(self, node: cst.CSTNode, env) -> None:
-        for child in node.children:
+        for child in child_nodes(node):
             if isinstance(child, cst.BaseExpression):
                 self._eval(child, env)
             else:
@@ -928,7 +928,7 @@ def _self_name(function: cst.FunctionDef) -> str | None:
 
 def _self_assignments(function: cst.FunctionDef, receiver: str) -> Iterator[tuple[str, cst.BaseExpression]]:
     """``self.<attr> = value`` anywhere in the method (nested functions and classes excluded)."""
-    stack: list[cst.CSTNode] = list(function.body.children)
+    stack: list[cst.CSTNode] = list(child_nodes(function.body))
     while stack:
         node = stack.pop()
         if isinstance(node, cst.FunctionDef | cst.ClassDef | cst.Lambda):
@@ -943,7 +943,7 @@ def _self_assignments(function: cst.FunctionDef, receiver: str) -> Iterator[tupl
             and _is_self_attribute(node.target, receiver)
         ):
             yield node.target.attr.value, node.value
-        stack.extend(node.children)
+        stack.extend(child_nodes(node))
 
 
 def _is_self_attribute(target: cst.BaseExpression, receiver: str) -> bool:
@@ -963,7 +963,7 @@ def _walk_definitions(module: cst.Module) -> Iterator[cst.CSTNode]:
             yield node
         if isinstance(node, cst.BaseExpression):
             continue
-        stack.extend(node.children)
+        stack.extend(child_nodes(node))
 
 
 def _bound_names(node: cst.CSTNode) -> Iterator[str]:
@@ -1009,4 +1009,4 @@ def _assigned_names(node: cst.CSTNode) -> Iterator[str]:
         if isinstance(current, cst.FunctionDef | cst.ClassDef) and current is not node:
             yield current.name.value
             continue
-        stack.extend(current.children)
+        stack.extend(child_nodes(current))
