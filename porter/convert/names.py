@@ -359,6 +359,17 @@ _LAYOUT = (
     cst.AssignEqual,
 )
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+_HOLDS_CODE: dict[
+    type, bool
+] = {}  # per type: a node that is not layout (libcst's isinstance checks are slow)
+
+
+def _holds_code(value: object) -> bool:
+    kind = type(value)
+    holds = _HOLDS_CODE.get(kind)
+    if holds is None:
+        holds = _HOLDS_CODE[kind] = isinstance(value, cst.CSTNode) and not isinstance(value, _LAYOUT)
+    return holds
 
 
 def child_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -369,10 +380,7 @@ def child_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         names = _CHILD_FIELDS[type(node)] = tuple(f.name for f in dataclasses.fields(node))
     for name in names:
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            if not isinstance(value, _LAYOUT):
-                yield value
-        elif isinstance(value, list | tuple):
-            for item in value:
-                if isinstance(item, cst.CSTNode) and not isinstance(item, _LAYOUT):
-                    yield item
+        if type(value) in (list, tuple):
+            yield from (item for item in value if _holds_code(item))
+        elif _holds_code(value):
+            yield value

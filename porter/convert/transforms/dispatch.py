@@ -47,6 +47,19 @@ def run(
     return ctx, module.visit(Dispatcher(ctx, provenance, partials.local_names(module)))
 
 
+_STATEMENT_TYPES: dict[type, bool] = {}
+
+
+def _is_statement(node: cst.CSTNode) -> bool:
+    """A statement line or compound statement (cached per type: isinstance on libcst's abstract bases
+    is slow, and this runs twice for every node)."""
+    kind = type(node)
+    found = _STATEMENT_TYPES.get(kind)
+    if found is None:
+        found = _STATEMENT_TYPES[kind] = isinstance(node, cst.SimpleStatementLine | cst.BaseCompoundStatement)
+    return found
+
+
 class Dispatcher(cst.CSTTransformer):
     def __init__(
         self, ctx: Context, provenance: Provenance, partial_names: frozenset[str] = frozenset()
@@ -77,13 +90,13 @@ class Dispatcher(cst.CSTTransformer):
 
     # -- statement frames -----------------------------------------------------------------------
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, cst.SimpleStatementLine | cst.BaseCompoundStatement):
+        if _is_statement(node):
             self.ctx.frames.append(Frame(node, isinstance(node, cst.SimpleStatementLine)))
         return super().on_visit(node)
 
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):
         result = super().on_leave(original, updated)
-        if isinstance(original, cst.SimpleStatementLine | cst.BaseCompoundStatement):
+        if _is_statement(original):
             frame = self.ctx.frames.pop()
             result = with_todos(result, frame.todos)
             if frame.before:  # comments above the statement stay above the code inserted before it
