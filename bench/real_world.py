@@ -144,6 +144,9 @@ def _worker_import(job: dict[str, Any]) -> dict[str, Any]:
     _refuse_imports(None)
     root = Path(job["converted"])
     sys.meta_path.insert(0, TreeFinder(job["package"], root))
+    # files of a tree that is not a package import porter_helpers absolutely, from the output root on
+    # sys.path (docs/porting-guide.md, "Where the module goes")
+    sys.path.append(str(root))
     results = {}
     for module in job["modules"]:
         try:
@@ -160,6 +163,7 @@ def _worker_parity(job: dict[str, Any]) -> dict[str, Any]:
     package, model = job["package"], job["model"]
     sys.meta_path.insert(0, TreeFinder(package, Path(job["original"])))
     sys.meta_path.insert(0, TreeFinder(f"{PORTED}.{package}", Path(job["converted"])))
+    sys.path.append(job["converted"])  # porter_helpers for the files outside a package, as above
     if not job.get("unguarded"):
         _refuse_imports(PORTED)
     module = job["module"]
