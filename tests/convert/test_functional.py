@@ -110,3 +110,8 @@ def test_a_literal_that_is_no_switch_value_is_reported_not_a_crash(source):
     result = convert(source)
     assert result.status.value == "needs_attention"
     assert "unsupported-value" in [d.code for d in result.diagnostics]
+
+
+def test_full_without_its_fill_value_is_reported_not_a_crash():
+    result = convert("import paddle\nv = paddle.full([2])\n")
+    assert "unsupported-arg" in [d.code for d in result.diagnostics]

@@ -168,7 +168,9 @@ def full(site: CallSite) -> cst.BaseExpression:
     if calls.original_value_of(site, "dtype") is not None:
         return calls.rewrite(site)
     fill = calls.original_value_of(site, "fill_value")
-    value = _literal(fill, default=...) if fill is not None else ...
+    if fill is None:
+        raise NotConverted("unsupported-arg", "paddle.full needs its fill_value")
+    value = _literal(fill, default=...)
     if isinstance(value, bool | float):
         return calls.rewrite(site)
     if isinstance(value, int | str):  # Paddle also parses strings such as '1e-3' or '-inf'
