@@ -664,6 +664,13 @@ CASES["Optimizer_get_lr_after_a_step"] = Case(
     tolerance=1e-9,
 )
 
+# Aliases real code spells (the same Paddle objects as the entries' own paths).
+CASES["cat_is_concat"] = Case("import paddle\ny = paddle.cat([x, x * 2], axis=1)\n", {"x": X2})
+CASES["layer_module_paths"] = Case(
+    "import paddle\npaddle.framework.seed(3)\ny = paddle.nn.layer.Identity()(x), paddle.nn.layer.AdaptiveMaxPool1D(2)(x)\n",
+    {"x": X2[None]},
+)
+
 # dtype value transform: strings and dtype objects
 CASES["to_tensor_dtype_string"] = Case("import paddle\ny = paddle.to_tensor([1, 2, 3], dtype='float64')\n")
 CASES["astype_dtype_object"] = Case("import paddle\ny = x.astype(paddle.int32)\n", {"x": X2 * 10})
