@@ -62,6 +62,15 @@ NOT_PADDLE = {
         "import numpy as np\nimport paddle\nimg = np.zeros([2, 2])\nimg = img.astype('float32').transpose([1, 0])\n",
         ["img.astype('float32').transpose([1, 0])"],
     ),
+    "numpy-dtype-argument": (
+        """
+        import numpy as np
+        import paddle
+        def adjacency(A):
+            return paddle.to_tensor(A.astype(np.float32))
+        """,
+        ["A.astype(np.float32)"],
+    ),
     "other-library-result": (
         """
         import cv2
@@ -238,3 +247,14 @@ def test_a_function_declared_to_return_a_paddle_layer_gives_a_layer():
         "model.set_state_dict(state)\n"
     )
     assert "model.load_state_dict(state)" in convert(source).output
+
+
+def test_an_unknown_receiver_given_a_numpy_dtype_runs_as_numpy():
+    source = (
+        "import numpy as np\n"
+        "import paddle\n"
+        "def adjacency(A):\n"
+        "    return paddle.to_tensor(A.astype(np.float32))\n"
+        "y = adjacency(np.eye(3, dtype='float64'))\n"
+    )
+    assert_same_values(source)

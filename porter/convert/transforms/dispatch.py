@@ -405,6 +405,14 @@ class Dispatcher(cst.CSTTransformer):
             )
             self.ctx.warn(original, "ambiguous-method", message, "review")
             return updated
+        library = self.provenance.array_library_in(original)
+        if library is not None:
+            message = (
+                f"{subject}.{entry.name}(...) left as it is: its argument comes from {library}, so {subject} may be "
+                f"a {library} array rather than a paddle.Tensor, and porter cannot tell"
+            )
+            self.ctx.warn(original, "ambiguous-method", message, "review")
+            return updated
         return self._apply(entry, original, updated, assumed=subject)
 
     def _apply(

@@ -189,6 +189,19 @@ class Provenance:
         """What the original expression ``node`` is known to be (None: unknown)."""
         return self.values.get(id(node))
 
+    def array_library_in(self, call: cst.Call) -> str | None:
+        """The array library (numpy ...) an argument of ``call`` names directly, as in ``a.astype(np.float32)``:
+        a hint that the receiver is that library's array rather than a Paddle tensor."""
+        for arg in call.args:
+            root = arg.value
+            while isinstance(root, cst.Attribute):
+                root = root.value
+            if isinstance(root, cst.Name) and root.value in self.imported:
+                top = self.imported[root.value].lstrip(".").split(".")[0]
+                if top in _ARRAY_LIBRARIES and not self.imported[root.value].startswith("."):
+                    return top
+        return None
+
     def defines_method(self, value: Value, name: str) -> bool:
         """``value`` is an instance of a class of this file that defines (or inherits from one of this
         file's classes) a method called ``name``: the call is the user's, whatever Paddle has."""
