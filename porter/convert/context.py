@@ -70,8 +70,8 @@ class Context:
     # -- names ----------------------------------------------------------------------------------
     # Nothing here records which imports the output needs: imports.py reads that from the output tree.
     def torch_ref(self, target: str) -> cst.BaseExpression:
-        """``torch.a.b`` spelled in full."""
-        assert target.startswith("torch."), target
+        """``torch`` or ``torch.a.b`` spelled in full."""
+        assert target == "torch" or target.startswith("torch."), target
         return dotted(target)
 
     def helper(self, name: str, at: cst.CSTNode) -> cst.BaseExpression:

@@ -100,3 +100,13 @@ def test_a_stand_in_sharing_a_line_is_bound_before_its_use():
     with pytest.raises(NotImplementedError, match="paddle.not_an_api was not converted"):
         execute(result.output, namespace, torch_only=True, helper_names=result.helpers)
     assert "torch" in namespace and "x" not in namespace
+
+
+def test_the_root_module_used_as_a_value_in_a_partly_converted_file():
+    """The second pass spells converted uses in full; the bare root module is then ``torch`` itself."""
+    result = convert(
+        'import paddle\nx = paddle.zeros([2])\ny = paddle.not_an_api()\nok = hasattr(paddle, "Tensor")\n'
+    )
+    assert result.status.value == "needs_attention"
+    assert 'ok = hasattr(torch, "Tensor")' in result.output
+    assert 'paddle = porter_helpers.Unconverted("paddle")' in result.output
