@@ -15,7 +15,7 @@ import libcst as cst
 
 from porter.convert import helpers
 from porter.convert import names as names_mod
-from porter.convert.names import TORCH_MODULES, NameTable
+from porter.convert.names import TORCH_MODULES, NameTable, child_nodes
 from porter.convert.report import Severity
 from porter.convert.table import MappingTable
 
@@ -139,7 +139,7 @@ class Context:
             if id(node) in refs:
                 self._mark(node)
             else:
-                stack.extend(node.children)
+                stack.extend(child_nodes(node))
 
     def string(self, text: str) -> cst.SimpleString:
         """A string literal that may stand inside the f-strings being converted (before Python 3.12 an

@@ -384,3 +384,12 @@ def child_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
             yield from (item for item in value if _holds_code(item))
         elif _holds_code(value):
             yield value
+
+
+def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """``node`` and every node under it that can hold code (see ``child_nodes``)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(child_nodes(current))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from porter.convert.context import TODO_PREFIX, Context, NotConverted
-from porter.convert.names import NameTable
+from porter.convert.names import NameTable, child_nodes
 from porter.convert.table import ApiMapping, Category, MappingTable, Safety
 from porter.convert.transforms import (
     calls,
@@ -195,7 +195,7 @@ class Dispatcher(cst.CSTTransformer):
         while stack:
             current = stack.pop()
             self.no_call.add(id(current))
-            stack.extend(current.children)
+            stack.extend(child_nodes(current))
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.class_bases.update(id(base.value) for base in node.bases)  # subclassing passes no arguments

@@ -20,6 +20,7 @@ from __future__ import annotations
 import libcst as cst
 
 from porter.convert.context import NotConverted
+from porter.convert.names import walk
 from porter.convert.transforms.base import CallSite, code
 from porter.convert.transforms.expressions import atom, converted, literal_or, source
 
@@ -109,7 +110,7 @@ def nested(statements: list[str], parameter: cst.BaseExpression) -> cst.BaseExpr
     for statement in statements:
         expression = None if "\n" in statement else cst.parse_expression(statement)
         uses = (
-            [n for n in _walk(expression) if isinstance(n, cst.Name) and n.value == PLACEHOLDER]
+            [n for n in walk(expression) if isinstance(n, cst.Name) and n.value == PLACEHOLDER]
             if expression
             else []
         )
@@ -138,7 +139,7 @@ def _literal_dims(shape: cst.BaseExpression) -> list[str] | None:
 
 def _runtime(site: CallSite, initializer: cst.BaseExpression, tensor: str) -> str:
     """An initializer value built elsewhere (converted there to a function filling a tensor)."""
-    if any(id(node) in site.ctx.names.refs for node in _walk(initializer)):
+    if any(id(node) in site.ctx.names.refs for node in walk(initializer)):
         raise NotConverted("initializer", f"initializer {code(initializer)} has no torch.nn.init equivalent")
     message = f"{source(initializer)} is applied to {tensor} at run time (a function filling a tensor)"
     site.ctx.info(initializer, "initializer", message, "review")
@@ -170,7 +171,7 @@ def _read(
             or (arg.keyword and arg.keyword.value not in params)
         ):
             raise NotConverted("initializer", f"arguments of {code(initializer)} cannot be read")
-        if any(id(node) in site.ctx.names.refs for node in _walk(arg.value)):
+        if any(id(node) in site.ctx.names.refs for node in walk(arg.value)):
             raise NotConverted("initializer", "initializer arguments use Paddle code")
         values[arg.keyword.value if arg.keyword else keys[index]] = code(converted(site, arg.value)).strip()
     if count:
@@ -216,11 +217,3 @@ def _root(expression: str) -> str:
 
 def _paren(expression: str) -> str:
     return code(atom(cst.parse_expression(expression))).strip()
-
-
-def _walk(node: cst.CSTNode):
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(current.children)

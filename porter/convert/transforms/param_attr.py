@@ -10,6 +10,7 @@ from __future__ import annotations
 import libcst as cst
 
 from porter.convert.context import NotConverted
+from porter.convert.names import walk
 from porter.convert.table import ApiMapping
 from porter.convert.transforms import calls
 from porter.convert.transforms.base import CallSite, code, literal
@@ -74,12 +75,12 @@ def _read_by_transform(value: cst.BaseExpression, refs) -> set[int]:
         current = stack.pop()
         if isinstance(current, cst.Call) and id(current.func) in refs:  # ParamAttr(...), an initializer
             ids.add(id(current))
-            ids |= {id(n) for n in _walk(current.func)}
+            ids |= {id(n) for n in walk(current.func)}
             for arg in current.args:
                 ids.add(id(arg))
                 stack.append(arg.value)
-        elif any(id(n) in refs for n in _walk(current)):
-            ids |= {id(n) for n in _walk(current)}
+        elif any(id(n) in refs for n in walk(current)):
+            ids |= {id(n) for n in walk(current)}
     return ids
 
 
@@ -150,7 +151,7 @@ def _runtime_attr(
     site: CallSite, value: cst.BaseExpression, param: str, target: cst.BaseExpression | None
 ) -> str:
     """An attribute built elsewhere (``weight_attr=xavier(1024, 1)``) is applied to the parameter at runtime."""
-    if any(id(node) in site.ctx.names.refs for node in _walk(value)):
+    if any(id(node) in site.ctx.names.refs for node in walk(value)):
         raise NotConverted(
             "param-attr", f"{code(value)} is not a ParamAttr(...) or initializer call that porter can read"
         )
@@ -197,11 +198,3 @@ def _is_literal(node: cst.BaseExpression, expected: object) -> bool:
     except (ValueError, SyntaxError):
         return False
     return value == expected and isinstance(value, bool) == isinstance(expected, bool)
-
-
-def _walk(node: cst.CSTNode):
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(current.children)

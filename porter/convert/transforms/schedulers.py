@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from porter.convert.context import TODO_PREFIX, Context, NotConverted
+from porter.convert.names import walk
 from porter.convert.report import Severity
 from porter.convert.transforms import calls
 from porter.convert.transforms.base import CallSite, code, with_todos
@@ -143,13 +144,7 @@ def _keyword_or_first(entry, call: cst.Call, name: str) -> cst.BaseExpression | 
 
 
 def _mentions(node: cst.CSTNode, name: str) -> bool:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Name) and current.value == name:
-            return True
-        stack.extend(current.children)
-    return False
+    return any(isinstance(current, cst.Name) and current.value == name for current in walk(node))
 
 
 def settle(ctx: Context, emitted: dict[int, int], original_body, body) -> list:

@@ -12,6 +12,7 @@ import libcst as cst
 
 from porter.convert import helpers
 from porter.convert.context import NotConverted
+from porter.convert.names import walk
 from porter.convert.transforms import calls, initializers, param_attr
 from porter.convert.transforms.base import CallSite, code, literal
 
@@ -123,13 +124,7 @@ def _registered_as(site: CallSite) -> cst.BaseExpression | None:
 
 
 def _calls_anything(node: cst.CSTNode) -> bool:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Call):
-            return True
-        stack.extend(current.children)
-    return False
+    return any(isinstance(current, cst.Call) for current in walk(node))
 
 
 def _true(node: cst.BaseExpression) -> bool:
