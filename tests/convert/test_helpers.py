@@ -234,11 +234,26 @@ def test_unconverted_stand_in_raises_where_it_is_used(rendered):
     zeros = paddle_stand_in.zeros  # reading an attribute is fine: a module mentioning it still imports
     with pytest.raises(NotImplementedError, match=r"paddle\.zeros was not converted .* porter: TODO"):
         zeros([2, 3])
+
+    class Net(paddle_stand_in.nn.Foo):  # defined, so the module holding it imports
+        def __init__(self):
+            super().__init__()
+
     with pytest.raises(NotImplementedError, match=r"paddle\.nn\.Foo was not converted"):
+        Net()
 
-        class Net(paddle_stand_in.nn.Foo):
-            pass
+    class Function(paddle_stand_in.autograd.PyLayer):
+        @staticmethod
+        def forward(ctx, x):
+            return x
 
+    with pytest.raises(NotImplementedError, match=r"paddle\.autograd\.PyLayer\.apply was not converted"):
+        Function.apply(1)
+    assert Function.forward(None, 1) == 1  # what the class defines itself still works
+    paddle_stand_in.float = "float32"  # a patch of Paddle stays on the stand-in
+    assert paddle_stand_in.float == "float32"
+    del paddle_stand_in.float
+    del paddle_stand_in.never_set
     for use in (lambda: paddle_stand_in.x + 1, lambda: bool(paddle_stand_in.y), lambda: paddle_stand_in.z[0]):
         with pytest.raises(NotImplementedError):
             use()

@@ -77,6 +77,7 @@ class Dispatcher(cst.CSTTransformer):
         self.class_bases: set[int] = set()
         self.indexed: set[int] = set()  # ids of subscripted values (x.shape[0])
         self.targets: set[int] = set()  # ids of assignment targets (written, not read)
+        self.patched: set[int] = set()  # ids of Paddle names written to: targets, setattr(paddle.X, ...)
         self.attribute_names = tensor_attrs.names_of_interest(ctx)
         self.emitted: dict[int, int] = {}  # id(output statement) -> id(original statement)
         self.shadowed = {id(alias): group.local for group in ctx.names.shadowed for alias in group.aliases}
@@ -253,6 +254,10 @@ class Dispatcher(cst.CSTTransformer):
     def _reference(self, original: cst.BaseExpression, updated: cst.BaseExpression) -> cst.BaseExpression:
         if id(original) in self.call_funcs or id(original) in self.deferred:
             return updated
+        if id(original) in self.patched:
+            return references.patched(self.ctx, original, updated, assigned=False)
+        if isinstance(original, cst.Attribute) and id(original) in self.targets:
+            return references.patched(self.ctx, original, updated, assigned=True)
         no_call = id(original) in self.class_bases or id(original) in self.no_call
         return references.convert(self.ctx, original, updated, is_base=no_call)
 
@@ -267,6 +272,8 @@ class Dispatcher(cst.CSTTransformer):
     # -- calls ----------------------------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
         self.call_funcs.add(id(node.func))
+        if isinstance(node.func, cst.Name) and node.func.value in ("setattr", "delattr") and node.args:
+            self.patched.add(id(node.args[0].value))
         if self._partial_entry(node) is not None:
             self.call_funcs.add(id(node.args[0].value))  # translated together with the partial's arguments
         if (

@@ -19,6 +19,22 @@ _ATTRIBUTES = {
 }
 
 
+def patched(
+    ctx: Context, original: cst.BaseExpression, updated: cst.BaseExpression, *, assigned: bool
+) -> cst.BaseExpression:
+    """A Paddle name written to (``paddle.float = "float32"``, ``setattr(paddle.Tensor, "to", to)``): code
+    that patches Paddle to look like torch. Spelled ``torch.<...>`` the patch would overwrite torch itself
+    (``torch.float32 = "float32"``), so it is left acting on Paddle's stand-in, and said."""
+    path = ctx.names.refs[id(original)].path
+    what = f"{path} is assigned to" if assigned else f"an attribute of {path} is set"
+    message = (
+        f"{what} (a patch of Paddle): left as it is, acting on the Paddle stand-in, so torch is not "
+        "patched; the code that relied on the patch now reads torch's own API: review it"
+    )
+    ctx.warn(original, "paddle-patch", message, "review")
+    return updated
+
+
 def convert(
     ctx: Context, original: cst.BaseExpression, updated: cst.BaseExpression, *, is_base: bool
 ) -> cst.BaseExpression:
