@@ -9,6 +9,7 @@ import torch
 from tests.convert.executed import execute
 from tests.convert.helpers import assert_converts, codes, convert
 
+
 def _torch_intact() -> None:
     assert isinstance(torch.float32, torch.dtype)
     assert torch.ones(2, dtype=torch.float64).to(torch.float32).dtype == torch.float32
