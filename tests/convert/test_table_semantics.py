@@ -544,6 +544,9 @@ CASES["legacy_BatchNorm_helper"] = Case(
 CASES["mm_same_function"] = Case("import paddle\ny = paddle.mm(x, w)\n", {"x": X2, "w": Y2.T.copy()})
 CASES["trunc_same_function"] = Case("import paddle\ny = paddle.trunc(x * 3)\n", {"x": X2})
 CASES["reshape_same_method"] = Case("import paddle\ny = x.reshape([5, 4])\n", {"x": X2})
+CASES["reshape_in_place"] = Case(
+    "import paddle\nx = paddle.reshape_(x, [4, 5])\ny = x.reshape_([0, -1]) * 2\n", {"x": X2}
+)
 CASES["histogram_is_histc"] = Case(
     "import paddle\ny = paddle.histogram(x, bins=5, min=-2, max=2)\n", {"x": X2}
 )
