@@ -35,6 +35,10 @@ GOLDEN = {
         P + "@other\n# keep me\n@paddle.jit.not_to_static\ndef f(x):\n    return x\n",
         "@other\n# keep me\ndef f(x):\n    return x\n",
     ),
+    "custom-device-is-never-there": (
+        P + "if paddle.is_compiled_with_custom_device('npu'):\n    x = 1\nelse:\n    x = 2\n",
+        "if False:\n    x = 1\nelse:\n    x = 2\n",
+    ),
     "to-static-call-on-a-model": (
         P + "from paddle.static import InputSpec\n"
         "model = paddle.jit.to_static(model, input_spec=[InputSpec([None, 8])])\n",
@@ -61,6 +65,7 @@ def test_version_reports_the_comparison_caveat():
 
 SAME_VALUES = {
     "in-dynamic-mode": "y = paddle.in_dynamic_mode()",
+    "custom-device": "y = x * 2 if paddle.device.is_compiled_with_custom_device('npu') else x + 1",
     "to-static-decorated-layer": (
         "class Net(paddle.nn.Layer):\n"
         "    @paddle.jit.to_static(input_spec=[paddle.static.InputSpec([None, 3], 'float32')])\n"

@@ -614,6 +614,7 @@ CASES["expand_function"] = Case(
     "import paddle\ny = paddle.expand(v, [3, 5]), paddle.expand_as(v, x)\n", {"v": X2[:1].copy(), "x": X2}
 )
 CASES["in_dynamic_mode"] = Case("import paddle\ny = paddle.in_dynamic_mode()\n")
+CASES["no_custom_device"] = Case("import paddle\ny = paddle.is_compiled_with_custom_device('npu')\n")
 CASES["gelu_approximate"] = Case(
     "import paddle\ny = paddle.nn.functional.gelu(x, approximate=True)\n", {"x": X2}
 )

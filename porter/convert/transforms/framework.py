@@ -22,6 +22,12 @@ def in_dynamic_mode(site: CallSite) -> cst.BaseExpression:
     return cst.UnaryOperation(cst.Not(), cst.Call(site.torch_name("torch.jit.is_scripting")))
 
 
+def no_custom_device(site: CallSite) -> cst.BaseExpression:
+    """A Paddle custom-device plugin (npu, mlu, ...) is not a torch device: the torch port never has one."""
+    site.ctx.consume(site.original)
+    return cst.Name("False")
+
+
 def drop_decorator(site: CallSite) -> cst.BaseExpression:
     """Called as a function (``paddle.jit.to_static(model)``) it returns what it wraps."""
     wrapped = calls.value_of(site, site.entry.args[0])

@@ -85,6 +85,7 @@ CALL_TRANSFORMS: dict[str, Callable] = {
     "sdpa": nn_functional.scaled_dot_product_attention,
     "keywords_after_input": nn_functional.keywords_after_input,
     "in_dynamic_mode": framework.in_dynamic_mode,
+    "no_custom_device": framework.no_custom_device,
     framework.DROP_DECORATOR: framework.drop_decorator,
     "sequential": containers.sequential,
     "named_sublayers": containers.named_sublayers,
