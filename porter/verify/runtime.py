@@ -75,30 +75,45 @@ def resolve_device(name: str, *, has_cuda: Callable[[], bool] = cuda_available) 
 
 
 def place_models(paddle_model, torch_model, dtype: str, device: Device) -> None:
-    """Cast parameters *and* buffers (BatchNorm statistics) of both models, in place."""
+    """Cast the floating-point parameters *and* buffers (BatchNorm statistics) of both models, in place;
+    integer and boolean buffers (index tables, masks) keep their dtype on both sides, as torch's ``to`` does."""
     import torch
 
-    with _without_empty_buffers(paddle_model):
+    with _cast_floats_only(paddle_model, device):
         paddle_model.to(device=device.paddle, dtype=dtype)
     torch_model.to(device=device.torch, dtype=getattr(torch, dtype))
 
 
 @contextlib.contextmanager
-def _without_empty_buffers(paddle_model) -> Iterator[None]:
-    """Paddle's ``Layer.to`` fails on a buffer that holds no memory (Paddle 3.3.1's LSTM/GRU keep an
-    uninitialised ``_dropout_state``, used only by cuDNN), whatever the target: such buffers are taken
-    out while casting and put back unchanged."""
+def _cast_floats_only(paddle_model, device: Device) -> Iterator[None]:
+    """Paddle's ``Layer.to(dtype=...)`` casts every buffer, integer ones too (a relative-position index
+    becomes float and no longer indexes), and fails on a buffer that holds no memory (Paddle 3.3.1's
+    LSTM/GRU keep an uninitialised ``_dropout_state``, used only by cuDNN). Such buffers are taken out while
+    casting and put back: integer and boolean ones moved to the device, empty ones unchanged."""
+    import paddle
+
     removed = []
+    orders = {}  # per layer touched: its buffer names in their order, which the state dict keeps
     for layer in paddle_model.sublayers(include_self=True):
+        orders[id(layer)] = list(layer._buffers)
         for name, buffer in list(layer._buffers.items()):
-            if buffer is not None and not buffer._is_initialized():
+            if buffer is None:
+                continue
+            if not buffer._is_initialized():
                 removed.append((layer, name, buffer))
-                del layer._buffers[name]
+            elif not paddle.is_floating_point(buffer):
+                removed.append((layer, name, buffer.to(device.paddle)))
+            else:
+                continue
+            del layer._buffers[name]
     try:
         yield
     finally:
         for layer, name, buffer in removed:
             layer._buffers[name] = buffer
+        for layer in {id(layer): layer for layer, _, _ in removed}.values():
+            buffers = {name: layer._buffers.pop(name) for name in orders[id(layer)]}
+            layer._buffers.update(buffers)
 
 
 def to_paddle(array: np.ndarray, device: Device):

@@ -29,6 +29,32 @@ def test_place_models_casts_parameters_and_batch_norm_buffers():
     assert {v.dtype for v in floating} == {torch.float64}
 
 
+class _Indexed(paddle.nn.Layer):
+    def __init__(self):
+        super().__init__()
+        self.table = self.create_parameter([4])
+        self.register_buffer("index", paddle.to_tensor([3, 0, 2], dtype="int64"))
+        self.register_buffer("mask", paddle.to_tensor([True, False, True]))
+        self.register_buffer("scale", paddle.to_tensor([2.0]))
+
+    def forward(self, x):
+        return x * paddle.gather(self.table, self.index) * self.mask.astype(x.dtype)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_place_models_keeps_integer_and_boolean_buffers_as_torch_does(dtype):
+    paddle_model = _Indexed()
+    torch_model = torch.nn.Module()
+    torch_model.register_buffer("index", torch.tensor([3, 0, 2]))
+    runtime.place_models(paddle_model, torch_model, dtype, runtime.resolve_device("cpu"))
+    assert paddle_model.index.dtype == paddle.int64 and paddle_model.mask.dtype == paddle.bool
+    assert paddle_model.index.tolist() == [3, 0, 2] and paddle_model.table.dtype == getattr(paddle, dtype)
+    assert torch_model.index.dtype == torch.int64
+    assert paddle_model(paddle.ones([3], dtype=dtype)).shape == [3]  # the index still indexes
+    assert paddle_model.scale.dtype == getattr(paddle, dtype)
+    assert list(paddle_model.state_dict()) == ["table", "index", "mask", "scale"]  # the order kept
+
+
 def test_unknown_dtype_is_refused():
     with pytest.raises(runtime.RuntimeSetupError, match="dtype must be one of both, float64, float32"):
         runtime.check_mode("float16")
