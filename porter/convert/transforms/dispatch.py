@@ -78,6 +78,7 @@ class Dispatcher(cst.CSTTransformer):
         self.indexed: set[int] = set()  # ids of subscripted values (x.shape[0])
         self.targets: set[int] = set()  # ids of assignment targets (written, not read)
         self.patched: set[int] = set()  # ids of Paddle names written to: targets, setattr(paddle.X, ...)
+        self.looked_up: dict[int, cst.BaseExpression] = {}  # getattr(paddle.nn, name): id(paddle.nn) -> name
         self.attribute_names = tensor_attrs.names_of_interest(ctx)
         self.emitted: dict[int, int] = {}  # id(output statement) -> id(original statement)
         self.shadowed = {id(alias): group.local for group in ctx.names.shadowed for alias in group.aliases}
@@ -259,7 +260,10 @@ class Dispatcher(cst.CSTTransformer):
         if isinstance(original, cst.Attribute) and id(original) in self.targets:
             return references.patched(self.ctx, original, updated, assigned=True)
         no_call = id(original) in self.class_bases or id(original) in self.no_call
-        return references.convert(self.ctx, original, updated, is_base=no_call)
+        result = references.convert(self.ctx, original, updated, is_base=no_call)
+        if id(original) in self.looked_up and result is not updated:
+            references.looked_up(self.ctx, original, self.looked_up[id(original)], result)
+        return result
 
     def leave_Comparison(self, original: cst.Comparison, updated: cst.Comparison) -> cst.BaseExpression:
         return tensor_attrs.comparison(self.ctx, self.provenance, original, updated)
@@ -274,6 +278,8 @@ class Dispatcher(cst.CSTTransformer):
         self.call_funcs.add(id(node.func))
         if isinstance(node.func, cst.Name) and node.func.value in ("setattr", "delattr") and node.args:
             self.patched.add(id(node.args[0].value))
+        if isinstance(node.func, cst.Name) and node.func.value == "getattr" and len(node.args) >= 2:
+            self.looked_up[id(node.args[0].value)] = node.args[1].value
         if self._partial_entry(node) is not None:
             self.call_funcs.add(id(node.args[0].value))  # translated together with the partial's arguments
         if (

@@ -7,6 +7,7 @@ import libcst as cst
 from porter.convert.context import Context
 from porter.convert.names import TORCH_MODULES
 from porter.convert.table import Category, Kind
+from porter.convert.transforms.base import code
 from porter.convert.transforms.values import DTYPES
 
 _TYPING_SIZES = {f"paddle._typing.Size{n}": f"torch.nn.common_types._size_{n}_t" for n in range(1, 7)}
@@ -33,6 +34,20 @@ def patched(
     )
     ctx.warn(original, "paddle-patch", message, "review")
     return updated
+
+
+def looked_up(
+    ctx: Context, original: cst.BaseExpression, name: cst.BaseExpression, converted: cst.BaseExpression
+) -> None:
+    """``getattr(paddle.nn, name)``: the module is converted, the name is not; torch may lack it or give
+    its namesake other arguments and defaults (``Pad1D``; ``F.softmax`` without ``dim``)."""
+    path = ctx.names.refs[id(original)].path
+    spelled, torch_side = code(name).strip(), code(converted).strip()
+    message = (
+        f"getattr({path}, {spelled}) is now looked up in {torch_side} at run time: porter cannot check that "
+        f"torch has it under that name, nor that its arguments and defaults are Paddle's"
+    )
+    ctx.warn(original, "dynamic-attribute", message, "review")
 
 
 def convert(
