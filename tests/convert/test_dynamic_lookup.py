@@ -1,4 +1,5 @@
-"""``getattr(paddle.nn, name)``: the module converts, the name cannot be checked, so porter says so."""
+"""``getattr(paddle.nn, name)``, ``eval(name)``: the module converts, the name cannot be checked, so porter
+says so."""
 
 import numpy as np
 import pytest
@@ -38,3 +39,18 @@ def test_the_warning_marks_a_real_difference():
     paddle_values, torch_values, result = convert_and_run(source, {"x": x}, ("y",))
     assert codes(result) == ["dynamic-attribute"]
     assert not np.allclose(paddle_values["y"], torch_values["y"])
+
+
+def test_code_run_from_a_string_is_a_warning():
+    source = (
+        "import paddle.nn as nn\n\n"
+        "def build(dim, norm_layer='nn.LayerNorm'):\n    return eval(norm_layer)(dim, epsilon=1e-6)\n"
+    )
+    result = convert(source)
+    assert codes(result) == ["dynamic-code"]
+    assert "eval(norm_layer)(dim, epsilon=1e-6)" in result.output
+
+
+def test_eval_in_a_file_without_paddle_is_left_alone():
+    source = "def f(s):\n    return eval(s)\n"
+    assert convert(source).output == source and not codes(convert(source))

@@ -324,6 +324,13 @@ class Dispatcher(cst.CSTTransformer):
         called = self.provenance.of(func)
         if called is not None and called.family is Family.DATALOADER and not original.args:
             return cst.Call(cst.Name("iter"), [cst.Arg(updated.func)])
+        if isinstance(func, cst.Name) and func.value in ("eval", "exec") and original.args:
+            message = (
+                f"{func.value}({code(original.args[0].value).strip()}) runs code from a string, which porter does "
+                "not see: Paddle names in it (such as 'nn.LayerNorm') now mean torch's, with torch's arguments"
+            )
+            self.ctx.warn(original, "dynamic-code", message, Safety.REVIEW.value)
+            return updated
         if isinstance(func, cst.Name) and func.value == "isinstance" and len(original.args) == 2:
             first = tensor_attrs.listed_value(self.provenance, original.args[0].value, updated.args[0].value)
             return updated.with_changes(args=[updated.args[0].with_changes(value=first), *updated.args[1:]])
