@@ -126,6 +126,22 @@ def _refuse_imports(importer_prefix: str | None) -> None:
     builtins.__import__ = guarded
 
 
+def _port_imports_its_own_package(package: str) -> None:
+    """In a parity run the Paddle original is ``package`` and its port ``_ported.package``; the port's
+    absolute imports of its own package (``from paddlespeech.s2t.modules.align import Linear``) must reach
+    the port, not the Paddle original loaded beside it."""
+    original = builtins.__import__
+
+    def redirected(name, globals=None, locals=None, fromlist=(), level=0):
+        importer = (globals or {}).get("__name__", "") or ""
+        if level == 0 and importer.startswith(PORTED + ".") and name.split(".")[0] == package:
+            module = original(f"{PORTED}.{name}", globals, locals, fromlist, level)
+            return module if fromlist else sys.modules[f"{PORTED}.{package}"]
+        return original(name, globals, locals, fromlist, level)
+
+    builtins.__import__ = redirected
+
+
 def _classify(error: BaseException, corpus_package: str, root: Path | None = None) -> dict[str, Any]:
     frames = traceback.extract_tb(error.__traceback__)
     inside = [f for f in frames if root is not None and Path(f.filename).is_relative_to(root)]
@@ -167,6 +183,7 @@ def _worker_parity(job: dict[str, Any]) -> dict[str, Any]:
     sys.path.append(job["converted"])  # porter_helpers for the files outside a package, as above
     if not job.get("unguarded"):
         _refuse_imports(PORTED)
+    _port_imports_its_own_package(package)
     module = job["module"]
     outcome: dict[str, Any] = {"name": model["name"], "file": model["file"]}
     started = time.perf_counter()
