@@ -112,3 +112,24 @@ def test_value_use_of_a_layer_whose_defaults_differ_is_a_warning():
     result = convert("import paddle.nn as nn\npool = nn.AvgPool2D\n")
     assert result.output == "import torch.nn as nn\npool = nn.AvgPool2d\n"
     assert codes(result) == ["value-use"]
+
+
+@pytest.mark.parametrize(
+    ("call", "converted"),
+    [
+        ("layer.to(dtype='float64')", "layer.to(dtype=torch.float64)"),
+        ("layer.to('gpu:1')", "layer.to('cuda:1')"),
+        (
+            "layer.to(device='cpu', dtype='float32', blocking=True)",
+            "layer.to(device='cpu', dtype=torch.float32)",
+        ),
+    ],
+)
+def test_layer_to_takes_torch_devices_and_dtypes(call, converted):
+    result = convert(f"import paddle\nlayer = paddle.nn.Linear(2, 2)\n{call}\n")
+    assert result.output == f"import torch\nlayer = torch.nn.Linear(2, 2)\n{converted}\n"
+
+
+def test_layer_to_without_blocking_is_a_todo():
+    result = convert("import paddle\nlayer = paddle.nn.Linear(2, 2)\nlayer.to('cpu', blocking=False)\n")
+    assert "# porter: TODO(unsupported-value)" in result.output

@@ -16,6 +16,7 @@ from porter.convert.context import TODO_PREFIX, Context, NotConverted
 from porter.convert.names import NameTable, child_nodes
 from porter.convert.table import ApiMapping, Category, MappingTable, Safety
 from porter.convert.transforms import (
+    buffers,
     calls,
     framework,
     param_attr,
@@ -77,6 +78,7 @@ class Dispatcher(cst.CSTTransformer):
         self.class_bases: set[int] = set()
         self.indexed: set[int] = set()  # ids of subscripted values (x.shape[0])
         self.targets: set[int] = set()  # ids of assignment targets (written, not read)
+        self.not_buffers: frozenset[str] = frozenset()  # attribute names never made buffers (buffers.py)
         self.patched: set[int] = set()  # ids of Paddle names written to: targets, setattr(paddle.X, ...)
         self.looked_up: dict[int, cst.BaseExpression] = {}  # getattr(paddle.nn, name): id(paddle.nn) -> name
         self.attribute_names = tensor_attrs.names_of_interest(ctx)
@@ -113,6 +115,7 @@ class Dispatcher(cst.CSTTransformer):
     # -- blocks: scheduler/optimizer pairs are found before and settled after their statements ----
     def visit_Module(self, node: cst.Module) -> None:
         schedulers.find_pairs(self.ctx, node.body)
+        self.not_buffers = buffers.unsafe_names(node, self.provenance, self.ctx.names)
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         schedulers.find_pairs(self.ctx, node.body)
@@ -234,8 +237,9 @@ class Dispatcher(cst.CSTTransformer):
     def visit_Del(self, node: cst.Del) -> None:
         self.targets.add(id(node.target))
 
-    def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
-        return tensor_attrs.assignment(self.ctx, self.provenance, original, updated)
+    def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.BaseSmallStatement:
+        result = tensor_attrs.assignment(self.ctx, self.provenance, original, updated)
+        return buffers.tensor_attribute(self.ctx, self.provenance, original, result, self.not_buffers)
 
     def leave_AugAssign(self, original: cst.AugAssign, updated: cst.AugAssign) -> cst.AugAssign:
         return tensor_attrs.augmented(self.ctx, self.provenance, original, updated)
