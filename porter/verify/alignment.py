@@ -247,3 +247,35 @@ def align_float32_constants(
     finally:
         for handle in handles:
             handle.remove()
+
+
+# float32 tables a layer computes in its constructor (sin/cos/exp of a positional encoding) come out of the
+# two frameworks' float32 math libraries a few units in the last place apart; a porting bug is far larger.
+_CONSTRUCTOR_ROUNDING = 8 * float(np.finfo(np.float32).eps)
+
+
+def align_constant_buffers(paddle_model, torch_model, torch_to_paddle_path) -> list[str]:
+    """Give torch's non-persistent buffers (outside the state dict, so not transferred: tables a layer
+    builds in its constructor) Paddle's values, where the two agree to float32 rounding of the table's
+    scale. A table that differs by more is left as torch computed it, for the comparison to catch.
+    Returns the torch buffer names set."""
+    import torch
+
+    in_state = set(torch_model.state_dict())
+    paddle_buffers = dict(paddle_model.named_buffers())
+    aligned = []
+    for name, buffer in torch_model.named_buffers():
+        if name in in_state or not buffer.is_floating_point():
+            continue
+        module, _, leaf = name.rpartition(".")
+        source = paddle_buffers.get(".".join(filter(None, [torch_to_paddle_path(module), leaf])))
+        if source is None or tuple(source.shape) != tuple(buffer.shape):
+            continue
+        theirs = np.asarray(source.numpy(), dtype=np.float64)
+        ours = buffer.detach().cpu().double().numpy()
+        scale = float(np.max(np.abs(theirs), initial=0.0))
+        if np.all(np.abs(theirs - ours) <= _CONSTRUCTOR_ROUNDING * scale):
+            with torch.no_grad():
+                buffer.copy_(torch.from_numpy(theirs).to(buffer.dtype))
+            aligned.append(name)
+    return aligned

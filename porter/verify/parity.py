@@ -18,7 +18,12 @@ from typing import Any
 import numpy as np
 
 from porter.verify import runtime
-from porter.verify.alignment import align_avg_pool_backward, align_float32_constants, align_normalization
+from porter.verify.alignment import (
+    align_avg_pool_backward,
+    align_constant_buffers,
+    align_float32_constants,
+    align_normalization,
+)
 from porter.verify.compare import (
     FIXED32,
     FIXED_FLOAT32_RTOL,
@@ -396,6 +401,7 @@ class _Pair:
         self.start_state = {key: to_numpy(value) for key, value in paddle_model.state_dict().items()}
         self.plan = None
         self.aligned_norms: list[str] = []
+        self.aligned_buffers: list[str] = []
 
     def start(self, dtype: str) -> None:
         """Both models at the start weights in ``dtype``, Paddle's copied into torch, eval mode."""
@@ -406,6 +412,7 @@ class _Pair:
         # Transferred in float32, then both cast: the same values as a float64 transfer (the cast is
         # exact) with half the memory (VGG-16's weights are 0.55 GB in float32).
         self.plan = copy_paddle_to_torch(self.paddle, self.torch, rename=self.rename)
+        self.aligned_buffers = align_constant_buffers(self.paddle, self.torch, self.renamer)
         runtime.place_models(self.paddle, self.torch, dtype, self.place)
         self.aligned_norms = align_normalization(self.paddle, self.torch, self.renamer)
         self.paddle.eval()
@@ -657,6 +664,11 @@ def _notes(pair: _Pair, runs: list[_Run], backward: bool, train_steps: int) -> l
         notes.append(
             f"eps (BatchNorm: and momentum) of {len(pair.aligned_norms)} torch normalisation layers set to the "
             "float32-rounded values Paddle computes with"
+        )
+    if pair.aligned_buffers:
+        notes.append(
+            f"{len(pair.aligned_buffers)} torch buffers outside the state dict (tables built in a constructor) "
+            "given Paddle's values, equal to float32 rounding"
         )
     pools = max((run.aligned_pools for run in runs), key=len, default=[])
     if pools and (backward or train_steps):

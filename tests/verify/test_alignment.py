@@ -5,7 +5,12 @@ import paddle
 import pytest
 import torch
 
-from porter.verify.alignment import align_avg_pool_backward, align_float32_constants, align_normalization
+from porter.verify.alignment import (
+    align_avg_pool_backward,
+    align_constant_buffers,
+    align_float32_constants,
+    align_normalization,
+)
 
 POOLS = [
     pytest.param(
@@ -229,3 +234,57 @@ def test_a_layer_that_computes_something_else_is_left_alone(paddle_layer, torch_
     (paddle_out, torch_out), _, paths = _constant_outputs(paddle_layer, torch_layer, aligned=True)
     assert paths == []
     assert _rel(paddle_out, torch_out) > 1e-3
+
+
+# -- tables a constructor builds (outside the state dict) ----------------------------------------------------
+
+
+class _PaddleTable(paddle.nn.Layer):
+    def __init__(self, shift: float = 0.0) -> None:
+        super().__init__()
+        self.fc = paddle.nn.Linear(6, 6)
+        angles = paddle.arange(0, 24, dtype="float32").reshape([4, 6]) / 7
+        self.register_buffer("table", paddle.sin(angles) + shift, persistable=False)
+        self.register_buffer("index", paddle.to_tensor([3, 0, 2, 1]), persistable=False)
+
+    def forward(self, x):
+        return self.fc(x) + paddle.gather(self.table, self.index)
+
+
+class _TorchTable(torch.nn.Module):
+    def __init__(self, shift: float = 0.0, use_cos: bool = False) -> None:
+        super().__init__()
+        self.fc = torch.nn.Linear(6, 6)
+        angles = torch.arange(0, 24, dtype=torch.float32).reshape([4, 6]) / 7
+        table = torch.cos(angles) if use_cos else torch.sin(angles)
+        self.register_buffer("table", table + shift, persistent=False)
+        self.register_buffer("index", torch.tensor([3, 0, 2, 1]), persistent=False)
+
+    def forward(self, x):
+        return self.fc(x) + self.table[self.index]
+
+
+def test_a_constructor_table_equal_to_float32_rounding_takes_paddle_s_values():
+    paddle_model, torch_model = _PaddleTable(), _TorchTable()
+    ulps = torch.tensor(np.finfo(np.float32).eps, dtype=torch.float32) * 2
+    torch_model.table += ulps * torch_model.table.abs().max()  # another float32 libm: a few ulps apart
+    assert align_constant_buffers(paddle_model, torch_model, lambda path: path) == ["table"]
+    np.testing.assert_array_equal(torch_model.table.numpy(), paddle_model.table.numpy())
+
+
+@pytest.mark.parametrize(
+    "torch_model", [_TorchTable(use_cos=True), _TorchTable(shift=1e-4)], ids=["other-function", "shifted"]
+)
+def test_a_table_that_differs_is_a_porting_bug_and_left_alone(torch_model):
+    before = torch_model.table.clone()
+    assert align_constant_buffers(_PaddleTable(), torch_model, lambda path: path) == []
+    assert torch.equal(torch_model.table, before)
+
+
+def test_verify_proves_a_pair_with_a_constructor_table_and_catches_a_wrong_one():
+    from porter.verify.parity import verify_pair
+
+    assert verify_pair(_PaddleTable(), _TorchTable(), (2, 4, 6), dtype="float64", name="t").passed
+    assert not verify_pair(
+        _PaddleTable(), _TorchTable(use_cos=True), (2, 4, 6), dtype="float64", name="t"
+    ).passed
