@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tests.convert.executed import assert_same_values
-from tests.convert.helpers import assert_noop, convert
+from tests.convert.helpers import assert_converts, assert_noop, convert
 
 # -- calls that are not Paddle's stay exactly as written, however often porter runs ----------------------
 NOT_PADDLE = {
@@ -89,6 +89,55 @@ NOT_PADDLE = {
         """,
         [".astype('uint8').transpose([1, 2, 0])"],
     ),
+    "numpy-arrays-in-a-list": (
+        """
+        import numpy as np
+        import paddle
+        masks = [np.ones(3), np.zeros(3)]
+        first = masks[0].astype('float32')
+        for mask in list(masks):
+            total = mask.sum(axis=0)
+        """,
+        ["masks[0].astype('float32')", "mask.sum(axis=0)"],
+    ),
+    "copy-of-an-array": (
+        """
+        import copy
+        from copy import deepcopy
+        import numpy as np
+        import paddle
+        a = np.zeros([2, 3])
+        b = copy.copy(a).astype('float32')
+        c = deepcopy(a).transpose([1, 0])
+        """,
+        ["copy.copy(a).astype('float32')", "deepcopy(a).transpose([1, 0])"],
+    ),
+    "static-and-class-method-returning-an-array": (
+        """
+        import numpy as np
+        import paddle
+        class Graph:
+            @staticmethod
+            def adjacency(n):
+                return np.eye(n)
+            @classmethod
+            def normalized(cls, n):
+                return cls.adjacency(n) / 2
+        a = Graph.adjacency(3).astype('float32')
+        b = Graph.normalized(3).transpose([1, 0])
+        """,
+        ["Graph.adjacency(3).astype('float32')", "Graph.normalized(3).transpose([1, 0])"],
+    ),
+    "comparison-of-an-array": (
+        """
+        import numpy as np
+        import paddle
+        a = np.arange(4)
+        positive = (a > 0).astype('float32')
+        same = (a == None).sum(axis=0)
+        """,
+        ["(a > 0).astype('float32')", "(a == None).sum(axis=0)"],
+    ),
     "user-class-attribute": (
         """
         import paddle
@@ -147,6 +196,61 @@ def test_known_receivers_are_rewritten_without_a_warning(receiver, method):
     )
     result = convert(source)
     assert "import paddle" not in result.output, result.output
+    assert not [d for d in result.diagnostics if d.needs_attention], result.diagnostics
+
+
+# -- what a value is follows it through copies, static methods and lists: rewritten without a warning -----
+PROVEN = {
+    "copy-of-a-tensor": (
+        """
+        import copy
+        import paddle
+        def detached(x: paddle.Tensor):
+            return copy.deepcopy(x).astype('float32')
+        """,
+        """
+        import copy
+        import torch
+        def detached(x: torch.Tensor):
+            return copy.deepcopy(x).to(torch.float32)
+        """,
+    ),
+    "static-method-returning-a-tensor": (
+        """
+        import paddle
+        class Grid:
+            @staticmethod
+            def ones(n):
+                return paddle.ones([n, n])
+        g = Grid.ones(3).astype('float64')
+        """,
+        """
+        import torch
+        class Grid:
+            @staticmethod
+            def ones(n):
+                return torch.ones([n, n])
+        g = Grid.ones(3).to(torch.float64)
+        """,
+    ),
+    "tensors-in-a-list": (
+        """
+        import paddle
+        parts = [paddle.ones([2]), paddle.zeros([2])]
+        first = parts[0].astype('int64')
+        """,
+        """
+        import torch
+        parts = [torch.ones([2]), torch.zeros([2])]
+        first = parts[0].to(torch.int64)
+        """,
+    ),
+}
+
+
+@pytest.mark.parametrize(("before", "after"), PROVEN.values(), ids=PROVEN.keys())
+def test_values_followed_through_copies_static_methods_and_lists(before, after):
+    result = assert_converts(before, after)
     assert not [d for d in result.diagnostics if d.needs_attention], result.diagnostics
 
 
@@ -258,3 +362,25 @@ def test_an_unknown_receiver_given_a_numpy_dtype_runs_as_numpy():
         "y = adjacency(np.eye(3, dtype='float64'))\n"
     )
     assert_same_values(source)
+
+
+def test_numpy_values_from_lists_copies_comparisons_and_static_methods_run_as_numpy():
+    source = """
+        import copy
+        import numpy as np
+        import paddle
+        class Graph:
+            @staticmethod
+            def adjacency(n):
+                return np.eye(n) + np.eye(n, k=1)
+            @classmethod
+            def masks(cls, n):
+                return [np.arange(n) - 1, np.ones(n)]
+        masks = Graph.masks(3)
+        first = masks[0].astype('float32')
+        positive = [(mask > 0).astype('float32') for mask in masks]
+        a = copy.deepcopy(Graph.adjacency(3)).astype('float32').transpose([1, 0])
+        y = paddle.to_tensor(a).transpose([1, 0]).astype('float64')
+        """
+    result = assert_same_values(source, names=("y", "first", "positive", "a"))
+    assert not [d for d in result.diagnostics if d.code == "assumed-tensor"], result.diagnostics

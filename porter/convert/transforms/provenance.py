@@ -10,9 +10,9 @@ file once, before the rewrite, and records for each expression what it is known 
   Sequential, a Layer subclass of this file whose ``forward`` returns tensors);
 - the inputs of a Layer subclass's ``forward``, ``self`` and the attributes assigned on it;
 - tensor methods' results, arithmetic on tensors, and whatever flows through assignments, loops and
-  ``isinstance`` checks;
-- values that are known not to be Paddle's: literals, containers, numpy and other libraries' results,
-  instances of this file's other classes, modules.
+  ``isinstance`` checks, copies (``copy.deepcopy``), and the static and class methods of this file's classes;
+- values that are known not to be Paddle's: literals, containers, numpy and other libraries' results (and
+  lists of arrays, elementwise comparisons of arrays), instances of this file's other classes, modules.
 
 Anything else is unknown (``None``). Flow follows the text of each function; a loop is re-read until the
 values its body assigns are stable, and branches are joined, so a value is only known when every path
@@ -45,6 +45,7 @@ class Family(StrEnum):
     LR_SCHEDULER = Returns.LR_SCHEDULER.value
     DATALOADER = Returns.DATALOADER.value
     NUMPY = Returns.NUMPY.value
+    ARRAYS = "arrays"  # a list or tuple of numpy arrays (``[np.zeros(3), np.ones(3)]``)
     OTHER = Returns.OTHER.value  # known not to be Paddle's: a number, string, container, module, object
     INSTANCE = "instance"  # an object of a class of this file whose base comes from elsewhere: not known
     NONE = "none"  # the literal None: joins as nothing (``self.act = None`` then ``self.act = nn.ReLU()``)
@@ -72,6 +73,7 @@ _TENSORS = Value(Family.TENSORS)
 _LAYER = Value(Family.LAYER)
 _OTHER = Value(Family.OTHER)
 _NUMPY = Value(Family.NUMPY)
+_ARRAYS = Value(Family.ARRAYS)
 _NONE = Value(Family.NONE)
 _SHAPE = Value(Family.SHAPE)
 
@@ -104,6 +106,8 @@ _ARRAY_LIBRARIES = frozenset({"numpy", "cv2", "PIL", "scipy", "skimage", "imagei
 _PLAIN_LIBRARIES = frozenset(
     {"math", "random", "os", "sys", "re", "json", "time", "string", "pathlib", "glob", "shutil", "yaml"}
 )
+# Library functions whose result is what they are given: a copy of a tensor is a tensor, of an array an array.
+_COPIES = frozenset({"copy.copy", "copy.deepcopy"})
 _PLAIN_BUILTINS = frozenset(
     {
         "len", "int", "float", "str", "bool", "range", "isinstance", "issubclass", "hasattr", "callable",
@@ -138,7 +142,7 @@ def element(value: Value | None) -> Value | None:
         return TENSOR
     if value.family is Family.LAYERS or (value.family is Family.LAYER and value.paddle in _CONTAINERS):
         return _LAYER
-    if value.family is Family.NUMPY:
+    if value.family in (Family.NUMPY, Family.ARRAYS):
         return _NUMPY
     return None
 
@@ -390,21 +394,24 @@ class Provenance:
         params = node.params
         env: dict[str, Value | None] = {}
         positional = [*params.posonly_params, *params.params]
-        is_method = owner is not None and not any(
-            isinstance(d.decorator, cst.Name) and d.decorator.value in ("staticmethod", "classmethod")
-            for d in node.decorators
-        )
+        decorators = {d.decorator.value for d in node.decorators if isinstance(d.decorator, cst.Name)}
+        is_method = owner is not None and not decorators & {"staticmethod", "classmethod"}
+        is_classmethod = owner is not None and "classmethod" in decorators
         forward = (
             is_method
             and node.name.value == "forward"
             and owner in self.classes
             and self._is_layer_class(owner)
         )
-        passed = {} if forward else self._passed(function, positional[1:] if is_method else positional)
+        bound = is_method or is_classmethod  # the first parameter is the object or the class
+        passed = {} if forward else self._passed(function, positional[1:] if bound else positional)
         for index, param in enumerate([*positional, *params.kwonly_params]):
             name = param.name.value
-            if is_method and index == 0:
-                env[name] = self._instance(owner)
+            if bound and index == 0:
+                if is_method:
+                    env[name] = self._instance(owner)
+                else:  # cls: the class itself, whose methods are known (cls.build(...))
+                    env[name] = Value(Family.OTHER, local=owner) if owner in self.classes else None
                 continue
             annotated = self._annotation(param.annotation)
             if annotated is not None:
@@ -715,6 +722,8 @@ class Provenance:
             parts = [self._eval(e.value, env) for e in node.elements]
             if parts and all(p is not None and p.family is Family.TENSOR for p in parts):
                 return _TENSORS
+            if parts and all(p is not None and p.family is Family.NUMPY for p in parts):
+                return _ARRAYS
             return _OTHER
         if isinstance(node, cst.NamedExpr):
             value = self._eval(node.value, env)
@@ -766,8 +775,11 @@ class Provenance:
             return _OTHER
         if any(o is not None and o.family is Family.TENSOR for o in operands):
             return TENSOR  # elementwise
-        if all(o is not None and o.family in (Family.OTHER, Family.NONE, Family.SHAPE) for o in operands):
+        plain = (Family.OTHER, Family.NONE, Family.SHAPE, Family.ARRAYS)
+        if all(o is not None and o.family in plain for o in operands):
             return _OTHER
+        if all(o is not None and o.family in (*plain, Family.NUMPY) for o in operands):
+            return _NUMPY  # elementwise on an array (a numpy bool of a numpy number)
         return None
 
     def _name(self, name: str, env) -> Value | None:
@@ -829,7 +841,7 @@ class Provenance:
             return self._call_name(func.value, node, env)
         if isinstance(func, cst.Attribute):
             receiver = self._eval(func.value, env)
-            return self._method_result(receiver, func, env)
+            return self._method_result(receiver, node, env)
         callee = self._eval(func, env)
         return self._layer_output(callee) if callee is not None and callee.family is Family.LAYER else None
 
@@ -850,22 +862,30 @@ class Provenance:
         if name in self.module_functions:
             return self._function_result(self.module_functions[name], None)
         if name in self.imported:
-            return self._library_result(self.imported[name])
+            return self._library_call(self.imported[name], node)
         if name in ("list", "tuple", "sorted", "reversed") and len(node.args) == 1:
             items = self.of(node.args[0].value)  # list(model.parameters()): still tensors
-            if items is not None and items.family in (Family.TENSORS, Family.LAYERS):
+            if items is not None and items.family in (Family.TENSORS, Family.LAYERS, Family.ARRAYS):
                 return items
         if name in _PLAIN_BUILTINS:
             return _OTHER
         return None
 
-    def _method_result(self, receiver: Value | None, func: cst.Attribute, env) -> Value | None:
+    def _method_result(self, receiver: Value | None, node: cst.Call, env) -> Value | None:
+        func = node.func
+        assert isinstance(func, cst.Attribute)
         name = func.attr.value
         root = func.value
         while isinstance(root, cst.Attribute):
             root = root.value
         if isinstance(root, cst.Name) and root.value in self.imported and root.value not in env:
-            return self._library_result(self.imported[root.value])  # np.zeros(...), cv2.imread(...)
+            spelled = dotted_name(func) or ""  # np.zeros(...), cv2.imread(...), copy.deepcopy(...)
+            return self._library_call(self.imported[root.value] + spelled[len(root.value) :], node)
+        owner = func.value.value if isinstance(func.value, cst.Name) else None
+        if owner in self.classes and owner not in env and owner not in self.globals:
+            method = self._static_method(owner, name)
+            if method is not None:  # Factory.build(...): a static or class method of this file's class
+                return self._function_result(method, owner)
         if receiver is None:
             return None
         if receiver.family is Family.NUMPY:
@@ -892,6 +912,23 @@ class Provenance:
             return receiver  # train(), eval(), to(): the layer itself
         return Value(Family(entry.returns.value))
 
+    def _library_call(self, path: str, node: cst.Call) -> Value | None:
+        """What calling ``path`` (a function of a library this file imports) gives back."""
+        if path in _COPIES and len(node.args) == 1 and not node.args[0].star:
+            return self.of(node.args[0].value)  # a copy is what it copies
+        return self._library_result(path)
+
+    def _static_method(self, name: str, method: str) -> cst.FunctionDef | None:
+        """The static or class method ``method`` of this file's class ``name`` (or of its bases here)."""
+        for cls in self._lineage(name):
+            if method in cls.methods:
+                found = cls.methods[method]
+                decorators = {
+                    d.decorator.value for d in found.decorators if isinstance(d.decorator, cst.Name)
+                }
+                return found if decorators & {"staticmethod", "classmethod"} else None
+        return None
+
     @staticmethod
     def _library_result(module: str) -> Value | None:
         top = module.lstrip(".").split(".")[0]
@@ -914,7 +951,9 @@ def _arithmetic(left: Value | None, right: Value | None) -> Value | None:
         return None
     if Family.NUMPY in families:
         return _NUMPY
-    if families <= {Family.OTHER} and left.local is None and right.local is None:
+    if families == {Family.ARRAYS}:
+        return _ARRAYS  # two lists of arrays joined
+    if families <= {Family.OTHER, Family.ARRAYS} and left.local is None and right.local is None:
         return _OTHER  # numbers, strings, lists
     return None
 
