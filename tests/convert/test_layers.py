@@ -48,6 +48,19 @@ CASES = {
         P + "s = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Sigmoid())\n",
         T + "s = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Sigmoid())\n",
     ),
+    # Paddle's instance norm learns scale and shift unless both attributes are False: torch's affine
+    "instancenorm-affine-by-default": (
+        P + "n = nn.InstanceNorm1D(8, epsilon=1e-3)\n",
+        T + "n = nn.InstanceNorm1d(8, eps=1e-3, affine=True)\n",
+    ),
+    "instancenorm-without-scale-and-shift": (
+        P + "n = nn.InstanceNorm1D(8, momentum=0.1, data_format='NCL', weight_attr=False, bias_attr=False)\n",
+        T + "n = nn.InstanceNorm1d(8, momentum=0.9, affine=False)\n",
+    ),
+    "instancenorm-without-scale-and-shift-inside-an-expression": (
+        P + "s = nn.Sequential(nn.InstanceNorm2D(c, weight_attr=False, bias_attr=False), nn.ReLU())\n",
+        T + "s = nn.Sequential(nn.InstanceNorm2d(c, affine=False), nn.ReLU())\n",
+    ),
     "flatten-axes-renamed": (P + "f = nn.Flatten(start_axis=1)\n", T + "f = nn.Flatten(start_dim=1)\n"),
     "layerlist": (P + "l = nn.LayerList([nn.ReLU()])\n", T + "l = nn.ModuleList([nn.ReLU()])\n"),
     "multiline-call-keeps-layout": (
@@ -68,6 +81,15 @@ TODO = {
     "conv-nhwc": (P + "c = nn.Conv2D(3, 8, 3, data_format='NHWC')\n", "unsupported-value"),
     "unknown-keyword": (P + "c = nn.Conv2D(3, 8, 3, bogus=1)\n", "unsupported-arg"),
     "star-args": (P + "c = nn.Conv2D(*args)\n", "unsupported-arg"),
+    # Paddle refuses one alone (an assertion); the message says to write both
+    "instancenorm-weight-attr-false-alone": (
+        P + "n = nn.InstanceNorm3D(8, weight_attr=False)\n",
+        "param-attr",
+    ),
+    "instancenorm-bias-attr-false-alone": (
+        P + "n = nn.InstanceNorm1D(8, weight_attr=nn.initializer.Constant(2.0), bias_attr=False)\n",
+        "param-attr",
+    ),
 }
 
 

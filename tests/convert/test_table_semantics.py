@@ -516,6 +516,22 @@ CASES["BatchNorm2D_momentum_one_minus"] = Case(
 CASES["InstanceNorm2D_momentum_default"] = Case(
     "import paddle\nnorm = paddle.nn.InstanceNorm2D(3, momentum=0.7)\ny = norm(x)\n", {"x": X4}
 )
+CASES["InstanceNorm1D_without_scale_and_shift"] = Case(  # no parameters, as in Paddle (torch: affine=False)
+    """
+    import paddle
+    norm = paddle.nn.InstanceNorm1D(3, momentum=0.1, data_format="NCL", weight_attr=False, bias_attr=False)
+    y = norm(x), len(list(norm.parameters()))
+    """,
+    {"x": X4[:, :3, 0]},
+)
+CASES["InstanceNorm2D_scale_and_shift_learned"] = Case(
+    """
+    import paddle
+    norm = paddle.nn.InstanceNorm2D(3, epsilon=1e-3)
+    y = norm(x), [tuple(p.shape) for p in norm.parameters()]
+    """,
+    {"x": X4},
+)
 CASES["batch_norm_functional_momentum"] = Case(
     """
     import paddle

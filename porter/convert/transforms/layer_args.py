@@ -1,5 +1,5 @@
 """Layer constructor arguments whose meaning needs more than a rename: padding modes, BatchNorm's
-``use_global_stats``, Embedding's ``padding_idx``."""
+``use_global_stats``, InstanceNorm's ``weight_attr``/``bias_attr=False``, Embedding's ``padding_idx``."""
 
 from __future__ import annotations
 
@@ -90,6 +90,29 @@ def batch_norm(site: CallSite) -> cst.BaseExpression:
         args = [*result.args, extra]
         return result.with_changes(args=calls._fix_commas(args, result.args))
     return result
+
+
+def instance_norm(site: CallSite) -> cst.BaseExpression:
+    """Paddle's instance norm learns a scale and a shift unless ``weight_attr`` and ``bias_attr`` are both
+    False (Paddle refuses one alone): torch's ``affine=False``; otherwise the table's ``affine=True``."""
+    given = {name: calls.original_value_of(site, name) for name in ("weight_attr", "bias_attr")}
+    off = [name for name, value in given.items() if value is not None and _literal(value) is False]
+    if not off:
+        return param_attr.standalone_param_attr(site)
+    if len(off) == 1:
+        raise NotConverted(
+            "param-attr",
+            f"{site.entry.paddle}: {off[0]}=False alone fails in Paddle (both or neither); for no scale and "
+            "shift write weight_attr=False, bias_attr=False (torch: affine=False)",
+        )
+    result = calls.rewrite(site, skip=frozenset(given))
+    args = [
+        arg.with_changes(value=cst.Name("False"))
+        if arg.keyword is not None and arg.keyword.value == "affine"
+        else arg
+        for arg in result.args
+    ]
+    return result.with_changes(args=args)
 
 
 def embedding(site: CallSite) -> cst.BaseExpression:

@@ -47,6 +47,7 @@ CALL_TRANSFORMS: dict[str, Callable] = {
     "conv_norm_activation": layers.conv_norm_activation,
     "pad_layer": layer_args.pad_layer,
     "batch_norm": layer_args.batch_norm,
+    "instance_norm": layer_args.instance_norm,
     "embedding": layer_args.embedding,
     "optimizer": optim.optimizer,
     "lr_scheduler": optim.lr_scheduler,

@@ -26,6 +26,7 @@ _ATTR_ARGS = {
 _OWNED_ARGS = {
     "param_attr": ("weight_attr", "param_attr", "bias_attr"),
     "batch_norm": ("weight_attr", "bias_attr"),  # layer_args.batch_norm / embedding apply param_attr too
+    "instance_norm": ("weight_attr", "bias_attr"),
     "embedding": ("weight_attr",),
     "create_parameter": ("attr", "default_initializer"),
     "optimizer": ("weight_decay",),
