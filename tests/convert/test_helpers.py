@@ -221,6 +221,39 @@ def test_param_attr_value_initializes_like_paddle_weight_attr(rendered):
     assert paddle_layer.weight.abs().max().item() <= 0.01 and paddle_layer.weight.stop_gradient
 
 
+def test_assign_copies_like_paddle_and_refuses_another_shape(rendered):
+    """An array is read when the parameter is filled (Paddle keeps the array), a tensor when Assign is
+    built; a value of another shape is refused, where Paddle would give the parameter that shape."""
+    values = np.arange(6, dtype="float64").reshape(2, 3)
+    paddle_init, torch_init = paddle.nn.initializer.Assign(values), rendered.Assign(values)
+    values[0, 0] = 7.0
+    paddle_layer = paddle.nn.Linear(2, 3, weight_attr=paddle_init)
+    torch_weight = torch.nn.Linear(2, 3).weight
+    rendered.apply_param_attr(torch_weight, torch_init, transposed=True)
+    np.testing.assert_array_equal(torch_weight.detach().numpy().T, paddle_layer.weight.numpy())
+    tensor = torch.ones(2)
+    from_tensor = rendered.Assign(tensor)
+    tensor[0] = 5.0
+    assert from_tensor(torch.zeros(2)).tolist() == [1.0, 1.0]
+    with pytest.raises(ValueError, match=r"shape \[3\] for a parameter of shape \[2, 3\]"):
+        rendered.Assign([1.0, 2.0, 3.0])(torch.zeros(2, 3))
+    assert paddle.nn.Linear(3, 2, weight_attr=paddle.nn.initializer.Assign([1.0, 2.0, 3.0])).weight.shape == [
+        3
+    ]
+
+
+def test_with_param_attrs_returns_the_layer_it_applied_them_to(rendered):
+    conv = torch.nn.Conv1d(2, 3, 1, bias=False)
+    attr = rendered.ParamAttr(
+        initializer=functools.partial(torch.nn.init.constant_, val=0.5), trainable=False
+    )
+    assert rendered.with_param_attrs(conv, weight=attr, bias=False) is conv
+    assert conv.bias is None and torch.equal(conv.weight, torch.full((3, 2, 1), 0.5))
+    assert not conv.weight.requires_grad
+    with pytest.raises(ValueError, match="cannot be applied after construction"):
+        rendered.with_param_attrs(torch.nn.Conv1d(2, 3, 1), bias=False)  # built with a bias
+
+
 @pytest.mark.parametrize("attr", [None, True, "fc.w_0"])
 def test_param_attr_values_that_change_nothing(rendered, attr):
     layer = torch.nn.Linear(3, 2)
@@ -280,7 +313,11 @@ def test_rendered_module_holds_only_what_was_asked_for_and_what_it_needs():
     assert _top_level_names(dropout) == ["DownscaleInInferDropout"]
     assert "BatchNorm" not in dropout and "import warnings" not in dropout
     apply = helpers.render(["apply_param_attr"])
-    assert _top_level_names(apply) == ["ParamAttr", "apply_param_attr"]  # its dependency comes along
+    assert _top_level_names(apply) == [
+        "ParamAttr",
+        "apply_param_attr",
+        "Assign",
+    ]  # its dependencies come along
     assert helpers.written_names(apply) == ["apply_param_attr"]
 
 

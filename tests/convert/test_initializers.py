@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tests.convert.executed import assert_same_values, convert_and_run
-from tests.convert.helpers import assert_converts, codes, convert
+from tests.convert.helpers import assert_converts, codes
 
 P = "import paddle\nimport paddle.nn as nn\n"
 
@@ -57,10 +57,16 @@ def test_golden(before, after):
     assert_converts(before, after)
 
 
-def test_assign_as_a_value_says_what_to_write():
-    result = convert(P + "init = nn.initializer.Assign(values)\n")
-    todo = [d for d in result.diagnostics if d.code == "no-equivalent"]
-    assert len(todo) == 1 and "copy_" in todo[0].message
+def test_assign_as_a_value_is_the_helper():
+    """Held apart from the parameter (a variable, a ParamAttr built elsewhere) an Assign is a callable that
+    fills the tensor it is given: the helper, since torch.nn.init has none that copies values in."""
+    result = assert_converts(
+        P
+        + "init = nn.initializer.Assign(values)\nattr = paddle.ParamAttr(initializer=nn.initializer.Assign(a, name='x'))\n",
+        "import porter_helpers\ninit = porter_helpers.Assign(values)\n"
+        "attr = porter_helpers.ParamAttr(initializer=porter_helpers.Assign(a))\n",
+    )
+    assert sorted(result.helpers) == ["Assign", "ParamAttr"] and codes(result) == ["helper", "helper"]
 
 
 LAYER = (
@@ -88,6 +94,32 @@ SAME_VALUES = {
         "default_initializer=nn.initializer.Assign(A))\nself.v = self.w + 0",
     ),
     "bias-default-zeros": ("", "self.w = self.create_parameter([7], is_bias=True)\nself.v = self.w"),
+    "assign-in-a-param-attr-kept-apart": (
+        "A = np.arange(12, dtype='float64').reshape(3, 4)\n"
+        "attr = paddle.ParamAttr(initializer=nn.initializer.Assign(A.astype(np.float32)))",
+        "self.w = paddle.create_parameter(shape=A.shape, dtype='float32', attr=attr)\nself.v = self.w * 2",
+    ),
+    "assign-held-in-a-variable": (
+        "A = np.arange(8, dtype='float32').reshape(4, 2)\nfill = nn.initializer.Assign(A)",
+        "self.fc = nn.Linear(4, 2, weight_attr=paddle.ParamAttr(initializer=fill), bias_attr=False)\n"
+        "self.w = self.fc(paddle.ones([1, 4]))\nself.v = self.create_parameter([4, 2], default_initializer=fill)",
+    ),
+    # A Linear weight is [in, out] in Paddle, [out, in] in torch: a square one shows a copy not transposed
+    "assign-into-square-linear-weights": (
+        "M = np.arange(9, dtype='float32').reshape(3, 3)\nfill = nn.initializer.Assign(M)\n"
+        "attr = paddle.ParamAttr(initializer=nn.initializer.Assign(M))\nx = paddle.to_tensor([[1.0, -2.0, 0.5]])",
+        "self.a = nn.Linear(3, 3, weight_attr=nn.initializer.Assign(M), bias_attr=False)\n"
+        "self.b = nn.Linear(3, 3, weight_attr=paddle.ParamAttr(initializer=fill), bias_attr=False)\n"
+        "self.c = nn.Linear(3, 3, weight_attr=attr, bias_attr=False)\n"
+        "self.d = nn.Sequential(nn.Linear(3, 3, weight_attr=attr, bias_attr=False))\n"
+        "self.w = self.a(x), self.b(x)\nself.v = self.c(x), self.d(x)",
+    ),
+    "assign-a-list-then-a-tensor": (
+        "fill = nn.initializer.Assign([1.5, -2.0, 3.0])\nt = paddle.to_tensor([[1.0, 2.0], [3.0, 4.0]])\n"
+        "from_tensor = nn.initializer.Assign(t)\nt[0, 0] = 9.0",  # the tensor's values when Assign is built
+        "self.w = self.create_parameter([3], default_initializer=fill)\n"
+        "self.v = self.create_parameter([2, 2], attr=paddle.ParamAttr(initializer=from_tensor))",
+    ),
 }
 
 

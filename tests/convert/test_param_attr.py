@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from tests.convert.executed import assert_same_values
 from tests.convert.helpers import assert_converts, codes, convert
 
 P = "import paddle\nimport paddle.nn as nn\n"
@@ -33,6 +34,40 @@ CASES = {
         P + "fc = nn.Linear(4, 5, weight_attr=paddle.ParamAttr(trainable=False))\n",
         "import torch.nn as nn\nfc = nn.Linear(4, 5)\nfc.weight.requires_grad_(False)\n",
     ),
+    # A value known only at run time: applied by the helper; a bias_attr that may be False (no bias)
+    # decides torch's bias= too, read twice, so only when it is a name or an attribute
+    "runtime-attr-of-an-unbound-layer": (
+        P + "def fc(attr):\n    return nn.Linear(4, 5, weight_attr=attr)\n",
+        "import porter_helpers\nimport torch.nn as nn\n"
+        "def fc(attr):\n    return porter_helpers.with_param_attrs(nn.Linear(4, 5), weight=attr)\n",
+    ),
+    "runtime-bias-attr-inside-an-expression": (
+        P + "blocks.append(nn.Sequential(nn.Conv1D(c, c, 3, bias_attr=self.bias, padding=1)))\n",
+        "import porter_helpers\nimport torch.nn as nn\n"
+        "blocks.append(nn.Sequential(porter_helpers.with_param_attrs("
+        "nn.Conv1d(c, c, 3, padding=1, bias=self.bias is not False), bias=self.bias)))\n",
+    ),
+    "runtime-bias-attr-bound": (
+        P + "conv = nn.Conv1D(c, c, 3, bias_attr=bias)\n",
+        "import porter_helpers\nimport torch.nn as nn\n"
+        "conv = nn.Conv1d(c, c, 3, bias=bias is not False)\nporter_helpers.apply_param_attr(conv.bias, bias)\n",
+    ),
+    "runtime-bias-attr-call-is-applied-only": (
+        P + "conv = nn.Conv1D(c, c, 3, bias_attr=make_attr())\n",
+        "import porter_helpers\nimport torch.nn as nn\n"
+        "conv = nn.Conv1d(c, c, 3)\nporter_helpers.apply_param_attr(conv.bias, make_attr())\n",
+    ),
+    "runtime-weight-attr-of-a-linear-is-transposed-for-assign": (
+        P + "fc = nn.Linear(3, 3, weight_attr=attr)\n",
+        "import porter_helpers\nimport torch.nn as nn\n"
+        "fc = nn.Linear(3, 3)\nporter_helpers.apply_param_attr(fc.weight, attr, transposed=True)\n",
+    ),
+    "assign-into-a-linear-weight-transposed": (
+        P
+        + "fc = nn.Linear(3, 3, weight_attr=nn.initializer.Assign(m), bias_attr=nn.initializer.Assign(b))\n",
+        "import torch\nimport torch.nn as nn\nfc = nn.Linear(3, 3)\nwith torch.no_grad():\n"
+        "    fc.weight.copy_(torch.as_tensor(m).T)\nwith torch.no_grad():\n    fc.bias.copy_(torch.as_tensor(b))\n",
+    ),
     "indented-in-init": (
         P + "class M(nn.Layer):\n    def __init__(self):\n        super().__init__()\n"
         "        self.fc = nn.Linear(4, 5, weight_attr=nn.initializer.Normal(0.0, 0.01))\n        self.x = 1\n",
@@ -57,9 +92,9 @@ def test_learning_rate_in_paramattr_is_reported():
     "source",
     [
         P + "s = nn.Sequential(nn.Linear(4, 5, weight_attr=nn.initializer.Normal()))\n",
-        P + "def fc(attr):\n    return nn.Linear(4, 5, weight_attr=attr)\n",
+        P + "s = nn.Sequential(nn.Linear(4, 5, bias_attr=nn.initializer.Constant(1.0) if b else False))\n",
     ],
-    ids=["not-bound-to-a-name", "attr-value-of-an-unbound-layer"],
+    ids=["not-bound-to-a-name", "paddle-code-in-a-value-of-an-unbound-layer"],
 )
 def test_unplaceable_initializers_are_todo(source):
     result = convert(source)
@@ -122,3 +157,36 @@ def test_a_bias_attr_that_gives_up_half_way_leaves_no_import_behind(weight_attr)
     assert "import torch" not in result.output and "functools" not in result.output
     assert result.helpers == ("Unconverted",)
     assert codes(result) == ["helper", "initializer"]  # the stand-ins of paddle and nn
+
+
+# bias_attr given as a value known only at run time, on a layer bound to a name and on one built inside
+# an expression: the same parameters (none for False) and, from the same weights, the same outputs; an
+# initializer's values where the attribute holds one.
+RUNTIME_BIAS_ATTRS = {
+    "false": ("False", False),
+    "true": ("True", False),
+    "none": ("None", False),
+    "param-attr": ("paddle.ParamAttr(initializer=nn.initializer.Constant(0.5))", True),
+    "initializer": ("nn.initializer.Constant(0.25)", True),
+    "param-attr-trainable": ("paddle.ParamAttr(trainable=False)", False),
+}
+
+
+@pytest.mark.parametrize(("value", "initialized"), RUNTIME_BIAS_ATTRS.values(), ids=RUNTIME_BIAS_ATTRS.keys())
+def test_runtime_bias_attr_builds_what_paddle_builds(value, initialized):
+    layers = "(s[0], c)"
+    source = (
+        P
+        + f"flag = {value}\n"
+        + "s = nn.Sequential(nn.Conv1D(2, 3, 3, bias_attr=flag))\n"
+        + "c = nn.Conv1D(2, 3, 3, bias_attr=flag)\n"
+        + f"shapes = [[tuple(p.shape) for p in l.parameters()] for l in {layers}]\n"
+        + f"frozen = [l.bias is not None and l.bias.stop_gradient for l in {layers}]\n"
+        + (f"b = [l.bias * 1 for l in {layers}]\n" if initialized else "")
+        + "# shared weights\n"
+        + "y = s(x), c(x)\n"
+    )
+    x = np.random.default_rng(0).standard_normal((2, 2, 7)).astype("float32")
+    names = ("shapes", "frozen", "y", *(("b",) if initialized else ()))
+    result = assert_same_values(source, {"x": x}, names, shared=("s", "c"))
+    assert "porter: TODO" not in result.output

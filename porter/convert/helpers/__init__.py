@@ -54,6 +54,12 @@ HELPERS: dict[str, Helper] = {
             "torch layers take no initializer: it is applied after the layer",
         ),
         Helper(
+            "with_param_attrs",
+            "param_attr",
+            "torch layers take no initializer: a layer built inside an expression gets it there",
+        ),
+        Helper("Assign", "param_attr", "torch.nn.init has no initializer that copies given values in"),
+        Helper(
             "L2Decay",
             "param_attr",
             "torch has no regularizer object: an optimizer's weight_decay is the coefficient itself",

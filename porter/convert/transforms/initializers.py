@@ -3,10 +3,12 @@
 - On a parameter (``weight_attr=``/``ParamAttr(initializer=)``/``default_initializer=``):
   ``torch.nn.init.<x>_(tensor, ...)`` right after the statement that builds it. An explicit
   ``fan_in``/``fan_out`` (which torch.nn.init cannot take) is spelled as the normal/uniform draw Paddle
-  computes from it; ``Assign(value)`` copies the value in. An initializer held in a variable
-  (``zeros_ = Constant(0.)`` ... ``default_initializer=zeros_``) is called on the tensor.
+  computes from it; ``Assign(value)`` copies the value in (transposed into a Linear weight). An
+  initializer held in a variable (``zeros_ = Constant(0.)`` ... ``default_initializer=zeros_``) is
+  called on the tensor.
 - As a value (``zeros_ = Constant(value=0.)``, a default argument): a function that fills a tensor,
-  ``functools.partial(torch.nn.init.constant_, val=0.0)``, so ``zeros_(self.pos_embed)`` keeps working.
+  ``functools.partial(torch.nn.init.constant_, val=0.0)``, so ``zeros_(self.pos_embed)`` keeps working;
+  ``Assign(value)`` is the helper ``porter_helpers.Assign`` (the table's target).
 - Paddle's default for a parameter it creates itself (``create_parameter``): Xavier-uniform from Paddle's
   own fans (a 1-D weight of n counts n in and n out, where torch's ``xavier_uniform_`` refuses 1-D), zeros
   for a bias.
@@ -63,13 +65,18 @@ _ALIASES = {"uniform": "Uniform", "normal": "Normal", "constant": "Constant", "x
 Arguments = list[tuple[str, str, bool]]  # (torch keyword, value source, positional in a direct call)
 
 
-def init_statement(site: CallSite, initializer: cst.BaseExpression, tensor: str) -> str:
-    """The statement that initializes ``tensor`` (source text) as ``initializer`` would."""
+def init_statement(
+    site: CallSite, initializer: cst.BaseExpression, tensor: str, *, transposed: bool = False
+) -> str:
+    """The statement that initializes ``tensor`` (source text) as ``initializer`` would. ``transposed``:
+    the torch tensor is the transpose of Paddle's (a Linear weight: [out, in] against [in, out]), which
+    matters for the values Assign copies in (random draws are the same either way, fans included)."""
     name, values = _read(site, initializer)
     if name is None:
-        return _runtime(site, initializer, tensor)
+        return _runtime(site, initializer, tensor, transposed=transposed)
     if name == "Assign":
-        return f"with torch.no_grad():\n    {tensor}.copy_(torch.as_tensor({values['value']}))"
+        value = f"torch.as_tensor({values['value']})" + (".T" if transposed else "")
+        return f"with torch.no_grad():\n    {tensor}.copy_({value})"
     function, arguments = _call_parts(name, values)
     spelled = ", ".join(value if positional else f"{key}={value}" for key, value, positional in arguments)
     return f"torch.nn.init.{function}({tensor}, {spelled})"
@@ -137,12 +144,18 @@ def _literal_dims(shape: cst.BaseExpression) -> list[str] | None:
     return [str(value)] if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _runtime(site: CallSite, initializer: cst.BaseExpression, tensor: str) -> str:
-    """An initializer value built elsewhere (converted there to a function filling a tensor)."""
+def _runtime(
+    site: CallSite, initializer: cst.BaseExpression, tensor: str, *, transposed: bool = False
+) -> str:
+    """An initializer value built elsewhere (converted there to a function filling a tensor). On a
+    transposed tensor the helper applies it, so that an Assign (the helper) copies its values transposed."""
     if any(id(node) in site.ctx.names.refs for node in walk(initializer)):
         raise NotConverted("initializer", f"initializer {code(initializer)} has no torch.nn.init equivalent")
     message = f"{source(initializer)} is applied to {tensor} at run time (a function filling a tensor)"
     site.ctx.info(initializer, "initializer", message, "review")
+    if transposed:
+        apply = code(site.ctx.helper("apply_param_attr", initializer))
+        return f"{apply}({tensor}, {code(initializer).strip()}, transposed=True)"
     return f"{code(atom(initializer)).strip()}({tensor})"
 
 

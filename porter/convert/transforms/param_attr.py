@@ -86,22 +86,71 @@ def _read_by_transform(value: cst.BaseExpression, refs) -> set[int]:
 
 
 def standalone_param_attr(site: CallSite) -> cst.BaseExpression:
-    """A layer built with weight_attr/bias_attr; a ParamAttr anywhere else has no torch counterpart."""
+    """A layer built with weight_attr/bias_attr; a ParamAttr anywhere else has no torch counterpart.
+
+    A layer built inside an expression (``nn.Sequential(nn.Conv1D(..., bias_attr=attr))``) has no name
+    to put statements after: an attribute that is a value known only at run time is applied there by
+    ``porter_helpers.with_param_attrs(layer, bias=attr)``, which returns the layer."""
     if site.entry.paddle.endswith("ParamAttr"):  # built apart from its layer: a runtime value (the helper)
         return calls.rewrite(site)
     extra: list[cst.Arg] = []
     skip: set[str] = set()
     statements: list[str] = []
+    applied: list[cst.Arg] = []  # an unbound layer's runtime attributes, keyword = the parameter
     target = site.ctx.assignment_target(site.original)
     for arg_name, param in _ATTR_ARGS.items():
         value = calls.original_value_of(site, arg_name)
         if value is None:
             continue
         skip.add(arg_name)
-        statements += attr_statements(site, value, param, target, extra)
+        if target is None and _path(site, value) is None and not _is_constant(value):
+            applied.append(_applied_in_expression(site, value, param, extra))
+        else:
+            statements += attr_statements(site, value, param, target, extra)
     for statement in statements:
         site.ctx.after(statement)
-    return calls.rewrite(site, skip=frozenset(skip), extra=extra)
+    result = calls.rewrite(site, skip=frozenset(skip), extra=extra)
+    if not applied:
+        return result
+    return cst.Call(site.ctx.helper("with_param_attrs", site.original), [cst.Arg(result), *applied])
+
+
+def _is_constant(value: cst.BaseExpression) -> bool:
+    return isinstance(value, cst.Name) and value.value in ("None", "True", "False")
+
+
+def _applied_in_expression(
+    site: CallSite, value: cst.BaseExpression, param: str, extra: list[cst.Arg]
+) -> cst.Arg:
+    """``bias=attr`` for ``with_param_attrs``: a runtime attribute of a layer built inside an expression."""
+    _check_runtime(site, value)
+    _runtime_presence(site, value, param, extra)
+    text = code(converted(site, value)).strip()
+    message = (
+        f"{text} is applied to the layer's {param} when the layer is built (porter_helpers.with_param_attrs)"
+    )
+    site.ctx.info(value, "param-attr", message, "review")
+    return cst.Arg(converted(site, value), keyword=cst.Name(param), equal=calls._NO_SPACE)
+
+
+def _runtime_presence(site: CallSite, value: cst.BaseExpression, param: str, extra: list[cst.Arg]) -> None:
+    """A runtime ``bias_attr`` may be False (no bias): torch's ``bias=`` gets ``attr is not False``, as
+    a literal False gives ``bias=False``. The value is read twice (here and when it is applied), so only
+    a name or an attribute chain, never a call, is read this way; anything else is applied as it is (a
+    False then fails when it is applied, since the bias exists)."""
+    if param != "bias" or "bias" not in site.entry.torch_args or not _plain(value):
+        return
+    present = cst.Comparison(
+        converted(site, value),
+        [cst.ComparisonTarget(cst.IsNot(), cst.Name("False"))],
+    )
+    extra.append(cst.Arg(present, keyword=cst.Name("bias"), equal=calls._NO_SPACE))
+
+
+def _plain(node: cst.BaseExpression) -> bool:
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    return isinstance(node, cst.Name)
 
 
 def attr_statements(
@@ -127,7 +176,7 @@ def attr_statements(
         ctx.api_counts[path] += 1
         initializer = options.pop("initializer", None)
     else:
-        return [_runtime_attr(site, value, param, target)]
+        return [_runtime_attr(site, value, param, target, extra)]
     if target is None:
         raise NotConverted(
             "param-attr", "the initializer needs the layer bound to a name (write `name = Layer(...)`)"
@@ -135,7 +184,7 @@ def attr_statements(
     tensor = f"{code(target).strip()}.{param}" if param else code(target).strip()
     statements = []
     if initializer is not None:
-        statements.append(init_statement(site, initializer, tensor))
+        statements.append(init_statement(site, initializer, tensor, transposed=_transposed(site, param)))
     for key, option in options.items():
         if key == "trainable":
             statements.append(f"{tensor}.requires_grad_({code(converted(site, option))})")
@@ -149,23 +198,41 @@ def attr_statements(
 
 
 def _runtime_attr(
-    site: CallSite, value: cst.BaseExpression, param: str, target: cst.BaseExpression | None
+    site: CallSite,
+    value: cst.BaseExpression,
+    param: str,
+    target: cst.BaseExpression | None,
+    extra: list[cst.Arg],
 ) -> str:
     """An attribute built elsewhere (``weight_attr=xavier(1024, 1)``) is applied to the parameter at runtime."""
-    if any(id(node) in site.ctx.names.refs for node in walk(value)):
-        raise NotConverted(
-            "param-attr", f"{code(value)} is not a ParamAttr(...) or initializer call that porter can read"
-        )
+    _check_runtime(site, value)
     if target is None:
         raise NotConverted(
             "param-attr", "the attribute needs the layer bound to a name (write `name = Layer(...)`)"
         )
+    _runtime_presence(site, value, param, extra)
     tensor = f"{code(target).strip()}.{param}" if param else code(target).strip()
     apply = code(site.ctx.helper("apply_param_attr", value))
     text = code(converted(site, value)).strip()
     message = f"{text} is applied to {tensor} when the layer is built ({apply})"
     site.ctx.info(value, "param-attr", message, "review")
-    return f"{apply}({tensor}, {text})"
+    return f"{apply}({tensor}, {text}{', transposed=True' if _transposed(site, param) else ''})"
+
+
+# Layers whose torch weight is the transpose of Paddle's (porter/weights/rules.py: transpose=True)
+_TRANSPOSED_WEIGHT = frozenset({"paddle.nn.Linear"})
+
+
+def _transposed(site: CallSite, param: str) -> bool:
+    """The torch parameter is the transpose of Paddle's: values copied in (Assign) go in transposed."""
+    return param == "weight" and site.entry.paddle in _TRANSPOSED_WEIGHT
+
+
+def _check_runtime(site: CallSite, value: cst.BaseExpression) -> None:
+    if any(id(node) in site.ctx.names.refs for node in walk(value)):
+        raise NotConverted(
+            "param-attr", f"{code(value)} is not a ParamAttr(...) or initializer call that porter can read"
+        )
 
 
 def _param_attr_options(site: CallSite, call: cst.BaseExpression) -> dict[str, cst.BaseExpression]:
