@@ -21,14 +21,50 @@ class Rule:
     # a row written as zeros: Paddle's Embedding outputs zeros for padding_idx whatever that row of its weight
     # holds, torch's returns the row, so the torch row must be zero for the layers to agree
     zero_row: int | None = None
+    # a weight norm's ``_g``: the axis Paddle's weight norm must have used for this torch one (torch's,
+    # flipped for a transposed weight; -1 the whole tensor), checked against the Paddle layer when known
+    norm_axis: int | None = None
 
 
 def rule_for(module: nn.Module, local: str) -> Rule | None:
     """The rule for tensor ``local`` of ``module``; None when the module's type is known but this tensor of
-    it is not (e.g. ``weight_g`` of an old-style weight-norm Linear): never guessed."""
+    it is not: never guessed."""
+    split = _weight_norm_rule(module, local)
+    if split is not None:
+        return split
     rule = _known_layer_rule(module, local)
     if rule is not None or not isinstance(module, _KNOWN_TYPES):
         return rule or Rule(local, "param")  # a tensor registered directly on a custom module keeps its name
+    return None
+
+
+def _weight_norm_rule(module: nn.Module, local: str) -> Rule | None:
+    """``weight_g``/``weight_v`` of a layer under ``torch.nn.utils.weight_norm``: Paddle's weight norm
+    keeps the same two names. ``_v`` has the weight's layout (a Linear's transposed); ``_g`` is Paddle's
+    norms squeezed to one axis ([out] for a conv, [in] for a Linear's dim 0), which torch keeps as
+    broadcastable ([out, 1, 1], [1, in]): the same values, reshaped. Paddle's state dict does not say
+    which axis it normalised over (a square Linear's norms fit either): the transfer takes it to be this
+    layer's (porter's conversion flips it for a Linear), and checks it where the Paddle layer is at hand
+    (``transfer.check_layer_types``)."""
+    from torch.nn.utils.weight_norm import WeightNorm
+
+    for hook in module._forward_pre_hooks.values():
+        if isinstance(hook, WeightNorm) and local in (f"{hook.name}_g", f"{hook.name}_v"):
+            weight = _known_layer_rule(module, hook.name)
+            if weight is None and not isinstance(module, _KNOWN_TYPES):
+                weight = Rule(hook.name, "param")
+            if weight is None or not isinstance(weight.paddle_name, str):
+                return None
+            suffix = local[len(hook.name) :]
+            if suffix == "_g":
+                axis = hook.dim
+                if axis != -1:
+                    rank = getattr(module, f"{hook.name}_v").dim()
+                    axis %= rank
+                    axis = rank - 1 - axis if weight.transpose else axis
+                kind = f"{weight.kind}{suffix}"
+                return Rule(weight.paddle_name + suffix, kind, reshape=True, norm_axis=axis)
+            return Rule(weight.paddle_name + suffix, f"{weight.kind}{suffix}", transpose=weight.transpose)
     return None
 
 

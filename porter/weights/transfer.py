@@ -45,6 +45,7 @@ class TensorLink:
     # [1, out]; LayerNorm over several axes keeps its weight flat).
     reshape: bool = False
     zero_row: int | None = None  # an Embedding's padding_idx: see rules.Rule
+    norm_axis: int | None = None  # a weight norm's _g: the axis Paddle's must have used (rules.Rule)
 
     def lay_out(self, array: np.ndarray) -> np.ndarray:
         """A Paddle array (a weight, or its gradient) in this torch tensor's layout."""
@@ -217,6 +218,7 @@ class _Accounts:
                 tensor.dtype,
                 reshape,
                 rule.zero_row,
+                rule.norm_axis,
             )
             self.links.append(link)
             return
@@ -364,10 +366,28 @@ def check_layer_types(plan: TransferPlan, paddle_layer: Any) -> None:
                 f"  torch {torch_path} is a {family} layer, but Paddle {path or '(root)'} is "
                 f"{type(found).__name__ if found is not None else 'missing'}"
             )
+    problems += _weight_norm_axes(plan, sublayers)
     if problems:
         raise TransferError(
             "layer types differ, so the layout rules would not apply:\n" + "\n".join(problems)
         )
+
+
+def _weight_norm_axes(plan: TransferPlan, sublayers: Mapping[str, Any]) -> list[str]:
+    """A weight norm's ``_g`` holds norms over one axis; Paddle's must be the one the torch layer uses."""
+    problems = []
+    for link in plan.links:
+        if link.norm_axis is None:
+            continue
+        path, _, local = link.paddle_key.rpartition(".")
+        hooks = getattr(sublayers.get(path), "_forward_pre_hooks", {}).values()
+        axes = [hook.dim for hook in hooks if getattr(hook, "name", None) == local[: -len("_g")]]
+        if axes and axes[0] != link.norm_axis:
+            problems.append(
+                f"  {link.paddle_key}: Paddle's weight norm is over axis {axes[0]}, the torch layer's "
+                f"({link.torch_key}) over Paddle's axis {link.norm_axis}"
+            )
+    return problems
 
 
 # -- conveniences -----------------------------------------------------------------------------------

@@ -61,6 +61,26 @@ CASES = {
         P + "s = nn.Sequential(nn.InstanceNorm2D(c, weight_attr=False, bias_attr=False), nn.ReLU())\n",
         T + "s = nn.Sequential(nn.InstanceNorm2d(c, affine=False), nn.ReLU())\n",
     ),
+    # torch's weight norm keeps Paddle's weight_g/weight_v; on a layer that may be a Linear (whose weight
+    # is Paddle's transposed) or with a negative axis, the helper decides the axis when it runs
+    "weight-norm-of-a-conv-built-there": (
+        P + "c = nn.utils.weight_norm(nn.Conv1D(2, 4, 3), name='weight', dim=0)\n",
+        T + "c = nn.utils.weight_norm(nn.Conv1d(2, 4, 3), name='weight', dim=0)\n",
+    ),
+    "weight-norm-of-a-linear": (
+        P + "f = nn.utils.weight_norm(nn.Linear(2, 4))\n",
+        "import porter_helpers\n" + T + "f = porter_helpers.weight_norm(nn.Linear(2, 4))\n",
+    ),
+    "weight-norm-of-a-layer-held-in-a-name": (
+        "from paddle.nn.utils import weight_norm, remove_weight_norm\n"
+        "weight_norm(layer)\nremove_weight_norm(layer=layer)\n",
+        "import porter_helpers\nfrom torch.nn.utils import remove_weight_norm\n"
+        "porter_helpers.weight_norm(layer)\nremove_weight_norm(layer)\n",
+    ),
+    "weight-norm-negative-axis": (
+        P + "c = nn.utils.weight_norm(nn.Conv2D(2, 4, 3), dim=-2)\n",
+        "import porter_helpers\n" + T + "c = porter_helpers.weight_norm(nn.Conv2d(2, 4, 3), dim=-2)\n",
+    ),
     "flatten-axes-renamed": (P + "f = nn.Flatten(start_axis=1)\n", T + "f = nn.Flatten(start_dim=1)\n"),
     "layerlist": (P + "l = nn.LayerList([nn.ReLU()])\n", T + "l = nn.ModuleList([nn.ReLU()])\n"),
     "multiline-call-keeps-layout": (

@@ -532,6 +532,32 @@ CASES["InstanceNorm2D_scale_and_shift_learned"] = Case(
     """,
     {"x": X4},
 )
+# Weight norm: Paddle's norms over one axis of its layout; a Linear's weight is torch's transposed, so a
+# square one shows an axis not flipped. From the same weight_g/weight_v; then without the norm again.
+WEIGHT_NORM_CASES = {
+    "conv": ("layer = paddle.nn.utils.weight_norm(paddle.nn.Conv1D(3, 4, 3))", X4[:, :3, 0]),
+    "conv_last_axis": ("layer = paddle.nn.utils.weight_norm(paddle.nn.Conv1D(3, 4, 3), dim=2)", X4[:, :3, 0]),
+    "square_linear": ("layer = paddle.nn.utils.weight_norm(paddle.nn.Linear(6, 6))", X4[:, 0]),
+    "square_linear_axis_1": ("layer = paddle.nn.utils.weight_norm(paddle.nn.Linear(6, 6), dim=1)", X4[:, 0]),
+    "linear_whole": ("layer = paddle.nn.utils.weight_norm(paddle.nn.Linear(6, 3), dim=None)", X4[:, 0]),
+    "linear_held_in_a_name": (
+        "layer = paddle.nn.Linear(6, 6)\npaddle.nn.utils.weight_norm(layer, 'weight', -2)",
+        X4[:, 0],
+    ),
+}
+for name, (built, data) in WEIGHT_NORM_CASES.items():
+    CASES[f"weight_norm_{name}"] = Case(
+        "import paddle\n"
+        + built
+        + "\n# shared weights\n"
+        + "y = layer(x), sorted(n for n, _ in layer.named_parameters())\n"
+        + "paddle.nn.utils.remove_weight_norm(layer)\n"
+        + "z = layer(x), sorted(n for n, _ in layer.named_parameters())\n",
+        {"x": data},
+        names=("y", "z"),
+        shared=("layer",),
+        tolerance=1e-5,
+    )
 CASES["batch_norm_functional_momentum"] = Case(
     """
     import paddle
@@ -893,6 +919,7 @@ CASES["histogram_is_histc"].values_only = "Paddle counts in int64, torch.histc i
 
 
 @pytest.mark.parametrize("case", [case.param for case in CASES.values()], ids=CASES.keys())
+@pytest.mark.filterwarnings("ignore:.*weight_norm.*is deprecated:FutureWarning")  # keeps Paddle's names
 def test_converted_code_computes_what_paddle_computes(case):
     case.check()
 

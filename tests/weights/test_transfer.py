@@ -12,6 +12,7 @@ import torch
 from paddle import nn as pn
 from torch import nn as tn
 
+from porter.convert.helpers.norms import weight_norm
 from porter.weights.transfer import (
     TransferError,
     copy_paddle_to_torch,
@@ -92,6 +93,10 @@ class TorchAttention(tn.Module):
 
     def forward(self, query, key, value):
         return self.attn(query, key, value, need_weights=False)[0]
+
+
+# torch.nn.utils.weight_norm (the one that keeps Paddle's weight_g/weight_v names) warns it is deprecated
+pytestmark = pytest.mark.filterwarnings("ignore:.*weight_norm.*is deprecated:FutureWarning")
 
 
 def _floats(*shape):
@@ -203,6 +208,33 @@ PAIRS = {
     ),
     "layerlist_nesting": (PaddleStack, TorchStack, [_floats(3, 4)]),
     "custom_parameters": (PaddleCustom, TorchCustom, [_floats(2, 3)]),
+    # weight norm keeps weight_g/weight_v on both sides; g is [out] in Paddle, [out, 1, 1] in torch, and a
+    # Linear's axis is the other one of torch's transposed weight (the helper porter converts to flips it)
+    "weight_norm_conv1d": (
+        lambda: pn.utils.weight_norm(pn.Conv1D(3, 4, 3)),
+        lambda: weight_norm(tn.Conv1d(3, 4, 3)),
+        [_floats(2, 3, 7)],
+    ),
+    "weight_norm_conv2d_last_axis": (
+        lambda: pn.utils.weight_norm(pn.Conv2D(2, 3, 3), dim=3),
+        lambda: weight_norm(tn.Conv2d(2, 3, 3), dim=3),
+        [_floats(2, 2, 5, 5)],
+    ),
+    "weight_norm_linear": (
+        lambda: pn.utils.weight_norm(pn.Linear(5, 3)),
+        lambda: weight_norm(tn.Linear(5, 3)),
+        [_floats(2, 5)],
+    ),
+    "weight_norm_linear_square_axis_1": (
+        lambda: pn.utils.weight_norm(pn.Linear(4, 4), dim=1),
+        lambda: weight_norm(tn.Linear(4, 4), dim=1),
+        [_floats(2, 4)],
+    ),
+    "weight_norm_whole_tensor": (
+        lambda: pn.utils.weight_norm(pn.Linear(4, 4), dim=None),
+        lambda: weight_norm(tn.Linear(4, 4), dim=None),
+        [_floats(2, 4)],
+    ),
 }
 
 
@@ -497,24 +529,39 @@ def test_lay_out_turns_paddle_arrays_into_torch_layout():
     ("make_torch", "message"),
     [
         pytest.param(
-            lambda: torch.nn.utils.weight_norm(tn.Linear(4, 4)),
-            "weight_g [4, 1] (porter has no rule for Linear.weight_g",
-            id="old-style-weight-norm",
-        ),
-        pytest.param(
             lambda: tn.LSTM(3, 4, proj_size=2),
             "weight_hr_l0 [2, 4] (porter has no rule for LSTM.weight_hr_l0",
             id="lstm-projection",
         ),
     ],
 )
-@pytest.mark.filterwarnings("ignore:.*weight_norm.*is deprecated:FutureWarning")
 def test_unknown_tensor_of_a_known_layer_type_is_not_guessed(make_torch, message):
     # The Paddle state holds same-named tensors where possible, so only the missing rule can stop it.
     torch_module = make_torch()
     state = {key: np.zeros(tuple(value.shape)[::-1]) for key, value in torch_module.state_dict().items()}
     with pytest.raises(TransferError, match=re.escape(message)):
         transfer_state_dict(state, torch_module)
+
+
+@pytest.mark.parametrize(
+    ("make_paddle", "make_torch"),
+    [
+        pytest.param(
+            lambda: pn.utils.weight_norm(pn.Linear(4, 4)),
+            lambda: torch.nn.utils.weight_norm(tn.Linear(4, 4)),
+            id="square-linear-axis-not-flipped",
+        ),
+        pytest.param(
+            lambda: pn.utils.weight_norm(pn.Conv1D(3, 3, 3), dim=2),
+            lambda: torch.nn.utils.weight_norm(tn.Conv1d(3, 3, 3)),
+            id="conv-other-axis-same-size",
+        ),
+    ],
+)
+def test_weight_norm_over_another_axis_is_refused_though_the_norms_fit(make_paddle, make_torch):
+    """Paddle's state dict does not say which axis its norms are over; the Paddle layer does."""
+    with pytest.raises(TransferError, match=r"weight_g: Paddle's weight norm is over axis \d, the torch"):
+        copy_paddle_to_torch(make_paddle(), make_torch())
 
 
 def test_attention_bias_kv_has_no_paddle_counterpart():

@@ -73,6 +73,11 @@ HELPERS: dict[str, Helper] = {
             )
             for rank in (1, 2, 3)
         ),
+        Helper(
+            "weight_norm",
+            "norms",
+            "torch's weight norm takes the axis of its own layout, and a Linear weight is Paddle's transposed",
+        ),
         Helper("temporal_shift", "video", "torch has no temporal shift (TSM) operator"),
         Helper("ParallelEnv", "distributed", "torch has no object describing the data-parallel launch"),
         Helper(

@@ -75,6 +75,39 @@ def hardsigmoid(site: CallSite) -> cst.BaseExpression:
     return cst.Call(clamp, [cst.Arg(formula), cst.Arg(cst.Float("0.0")), cst.Arg(cst.Float("1.0"))])
 
 
+def weight_norm(site: CallSite) -> cst.BaseExpression:
+    """``paddle.nn.utils.weight_norm(layer, name, dim)``: torch's, which keeps the ``weight_g``/``weight_v``
+    names, when the layer is built right there by a Paddle class whose torch weight has Paddle's layout
+    and ``dim`` is absent, None or a literal from -1 up. Otherwise (a layer that may be a Linear, whose
+    weight is Paddle's transposed; a negative axis, which Paddle counts from the end and torch's -1 does
+    not) the helper, which decides from the layer when it runs."""
+    layer = calls.original_value_of(site, "layer")
+    dim = calls.original_value_of(site, "dim")
+    try:
+        given = 0 if dim is None else literal(dim)
+    except (ValueError, SyntaxError):
+        given = ...
+    same_axis = given is None or (isinstance(given, int) and not isinstance(given, bool) and given >= -1)
+    if same_axis and layer is not None and _same_layout_layer(site, layer):
+        return calls.rewrite(site)
+    return calls.rewrite(site, func=site.ctx.helper("weight_norm", site.original))
+
+
+def _same_layout_layer(site: CallSite, layer: cst.BaseExpression) -> bool:
+    """``layer`` is a call of a Paddle layer class converted to a torch layer other than Linear."""
+    if not isinstance(layer, cst.Call):
+        return False
+    ref = site.ctx.names.ref(layer.func)
+    entry = site.ctx.table.lookup(ref.path) if ref is not None else None
+    return (
+        entry is not None
+        and entry.kind is Kind.CLASS
+        and entry.torch is not None
+        and entry.torch.startswith("torch.nn.")
+        and entry.torch != "torch.nn.Linear"
+    )
+
+
 def conv_norm_activation(site: CallSite) -> cst.BaseExpression:
     """``paddle.vision.ops.ConvNormActivation``: a plain ``torch.nn.Sequential(conv, norm, act)`` with
     Paddle's children (0, 1, 2) when the arguments that decide them are written out; the helper when they

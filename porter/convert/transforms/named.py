@@ -45,6 +45,7 @@ CALL_TRANSFORMS: dict[str, Callable] = {
     "dropout": layers.dropout,
     "hardsigmoid": layers.hardsigmoid,
     "conv_norm_activation": layers.conv_norm_activation,
+    "weight_norm": layers.weight_norm,
     "pad_layer": layer_args.pad_layer,
     "batch_norm": layer_args.batch_norm,
     "instance_norm": layer_args.instance_norm,
