@@ -13,6 +13,8 @@ name that already holds something else, and an explicit registration keeps its o
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import libcst as cst
 
 from porter.convert.context import Context
@@ -46,8 +48,14 @@ def unsafe_names(module: cst.Module, provenance: Provenance, table: NameTable) -
 
 
 def tensor_attribute(
-    ctx: Context, provenance: Provenance, original: cst.Assign, updated: cst.Assign, unsafe: frozenset[str]
+    ctx: Context,
+    provenance: Provenance,
+    original: cst.Assign,
+    updated: cst.Assign,
+    unsafe: Callable[[], frozenset[str]],
 ) -> cst.BaseSmallStatement:
+    """``unsafe``: ``unsafe_names`` of the file, asked for only when a layer attribute is assigned (a file
+    without one is not walked again)."""
     if len(original.targets) != 1 or len(updated.targets) != 1:
         return updated
     target, new_target = original.targets[0].target, updated.targets[0].target
@@ -55,7 +63,7 @@ def tensor_attribute(
         return updated
     owner = provenance.of(target.value)
     name = target.attr.value
-    if owner is None or owner.family is not Family.LAYER or owner.local is None or name in unsafe:
+    if owner is None or owner.family is not Family.LAYER or owner.local is None or name in unsafe():
         return updated
     if not _made_tensor(original, provenance, ctx.names):
         return updated

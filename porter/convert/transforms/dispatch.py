@@ -78,7 +78,8 @@ class Dispatcher(cst.CSTTransformer):
         self.class_bases: set[int] = set()
         self.indexed: set[int] = set()  # ids of subscripted values (x.shape[0])
         self.targets: set[int] = set()  # ids of assignment targets (written, not read)
-        self.not_buffers: frozenset[str] = frozenset()  # attribute names never made buffers (buffers.py)
+        self.module: cst.Module | None = None
+        self._not_buffers: frozenset[str] | None = None  # attribute names never made buffers (buffers.py)
         self.patched: set[int] = set()  # ids of Paddle names written to: targets, setattr(paddle.X, ...)
         self.looked_up: dict[int, cst.BaseExpression] = {}  # getattr(paddle.nn, name): id(paddle.nn) -> name
         self.attribute_names = tensor_attrs.names_of_interest(ctx)
@@ -115,7 +116,7 @@ class Dispatcher(cst.CSTTransformer):
     # -- blocks: scheduler/optimizer pairs are found before and settled after their statements ----
     def visit_Module(self, node: cst.Module) -> None:
         schedulers.find_pairs(self.ctx, node.body)
-        self.not_buffers = buffers.unsafe_names(node, self.provenance, self.ctx.names)
+        self.module = node
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         schedulers.find_pairs(self.ctx, node.body)
@@ -239,7 +240,13 @@ class Dispatcher(cst.CSTTransformer):
 
     def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.BaseSmallStatement:
         result = tensor_attrs.assignment(self.ctx, self.provenance, original, updated)
-        return buffers.tensor_attribute(self.ctx, self.provenance, original, result, self.not_buffers)
+        return buffers.tensor_attribute(self.ctx, self.provenance, original, result, self._not_buffer_names)
+
+    def _not_buffer_names(self) -> frozenset[str]:
+        if self._not_buffers is None:
+            assert self.module is not None
+            self._not_buffers = buffers.unsafe_names(self.module, self.provenance, self.ctx.names)
+        return self._not_buffers
 
     def leave_AugAssign(self, original: cst.AugAssign, updated: cst.AugAssign) -> cst.AugAssign:
         return tensor_attrs.augmented(self.ctx, self.provenance, original, updated)

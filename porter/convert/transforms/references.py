@@ -27,7 +27,7 @@ def patched(
     that patches Paddle to look like torch. Spelled ``torch.<...>`` the patch would overwrite torch itself
     (``torch.float32 = "float32"``), so it is left acting on Paddle's stand-in, and said."""
     path = ctx.names.refs[id(original)].path
-    what = f"{path} is assigned to" if assigned else f"an attribute of {path} is set"
+    what = f"{path} is assigned to" if assigned else f"an attribute of {path} is set or deleted"
     message = (
         f"{what} (a patch of Paddle): left as it is, acting on the Paddle stand-in, so torch is not "
         "patched; the code that relied on the patch now reads torch's own API: review it"
